@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what berth needs from Debian bookworm's packages, and nothing that is
+# already there. Idempotent: a second run installs nothing.
+#
+#   scripts/install-deps.sh          build, test and run (g++, CMake, Ninja, libraries)
+#   scripts/install-deps.sh --all    also clang-16 with libFuzzer, clang-format and clang-tidy
+set -euo pipefail
+
+packages=(
+    g++ cmake ninja-build pkg-config git
+    libboost1.81-dev libuv1-dev librapidcheck-dev doctest-dev libbenchmark-dev
+)
+case "${1:-}" in
+    "") ;;
+    --all) packages+=(clang-16 libclang-rt-16-dev clang-format-16 clang-tidy-16) ;;
+    *) echo "install-deps.sh: unknown argument '$1' (expected nothing or --all)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps.sh: run as root (missing: ${missing[*]})" >&2; exit 1; }
+    sudo=(sudo)
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
