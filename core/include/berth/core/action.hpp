@@ -1,0 +1,127 @@
+// The one output type of the core: what the driver must do next.
+//
+// The driver pulls actions with `server::poll` until it gets `idle`, executing
+// each one before it pulls the next. docs/architecture.md lists what each action
+// obliges the driver to report back.
+#pragma once
+
+#include <cstdint>
+#include <variant>
+
+#include "berth/core/options.hpp"
+#include "berth/core/types.hpp"
+
+namespace berth::core {
+
+/// What a notice is about. Notices are for the operator: logs, metrics.
+enum class notice_kind : std::uint8_t {
+    at_limit,                    // num_connections reached max_connections (at most once a minute)
+    accept_resources_exhausted,  // EMFILE and friends; accepting paused (at most once a minute)
+    late_handler_result,         // the handler ended after its connection's result was decided
+    drain_deadline_reached,      // a graceful close's deadline passed; connections are being closed
+};
+
+/// What the driver does with an error result once the connection is released.
+enum class policy_action : std::uint8_t {
+    none,  // the result was ok: nothing to apply
+    ignore,
+    call,   // call the user's function with the connection's peer and error
+    raise,  // propagate the error out of the backend's run; the core is already closing
+};
+
+}  // namespace berth::core
+
+namespace berth::core::actions {
+
+/// Nothing to do until the next event, or until `deadline_ns` (then report
+/// `timer_fired`). Arming a timer means: keep one timer at the latest `deadline_ns`.
+struct idle {
+    time_ns deadline_ns = no_deadline_ns;
+};
+
+/// Start waiting for the listening socket to become readable; report
+/// `listener_readable`. A later `close_listener` cancels the wait.
+struct wait_readable {};
+
+/// Accept without blocking, at most `max_sockets` times. Report each result as
+/// `socket_accepted` or `accept_failed`, stop as soon as
+/// `server::accept_batch_wants_more()` is false, then report `batch_done`.
+/// With `shed`, first close the reserved descriptor and reopen it after the batch:
+/// everything this batch accepts is closed at once (SEMANTICS.md section 6).
+struct accept_batch {
+    std::uint32_t max_sockets = 0;
+    bool shed = false;
+};
+
+/// Call the user's handler for this connection. It already counts in
+/// `num_connections`.
+struct start_handler {
+    connection_id id;
+    socket_handle socket = 0;
+};
+
+/// Shut down and close this connection's socket (for `create`, after the writer's
+/// final flush); report `socket_closed`. `handler_started` is false for a socket
+/// whose handler was never started because the server closed first.
+struct close_socket {
+    connection_id id;
+    socket_handle socket = 0;
+    bool handler_started = true;
+};
+
+/// Close a socket that never became a connection (drop mode, a close that came
+/// first, shedding). Nothing is reported back.
+struct close_dropped_socket {
+    socket_handle socket = 0;
+};
+
+/// Close the listening socket (cancelling any wait for readability); report
+/// `listener_closed`.
+struct close_listener {};
+
+/// The connection is over: its handler has returned and its socket is closed. Its
+/// slot is free again and its id is dead. Apply `policy` to its error, then forget
+/// the connection. With `raise`, finish draining the actions before raising.
+struct release_connection {
+    connection_id id;
+    outcome result = outcome::ok;
+    policy_action policy = policy_action::none;
+};
+
+/// Something the operator should hear about. `id` is set for connection notices,
+/// `error_value` for accept notices.
+struct notice {
+    notice_kind kind = notice_kind::at_limit;
+    connection_id id;
+    int error_value = 0;
+};
+
+/// accept(2) failed in a way the server cannot recover from (EBADF, ENOTSOCK,
+/// EINVAL, ...). The listening socket is being closed; raise the error as the
+/// `raise` policy does.
+struct raise_accept_error {
+    int error_value = 0;
+};
+
+/// Fire the completion of `close` / `close_finished`. Emitted once.
+struct complete_close {};
+
+/// Fire `handlers_finished`: the listener is closed and no connection remains.
+/// Emitted once.
+struct complete_handlers_finished {};
+
+}  // namespace berth::core::actions
+
+namespace berth::core {
+
+using action =
+    std::variant<actions::idle, actions::wait_readable, actions::accept_batch,
+                 actions::start_handler, actions::close_socket, actions::close_dropped_socket,
+                 actions::close_listener, actions::release_connection, actions::notice,
+                 actions::raise_accept_error, actions::complete_close,
+                 actions::complete_handlers_finished>;
+
+[[nodiscard]] const char* to_string(notice_kind kind);
+[[nodiscard]] const char* to_string(policy_action policy);
+
+}  // namespace berth::core

@@ -1,0 +1,71 @@
+// The options of one server (SEMANTICS.md section 2) and their validation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "berth/core/types.hpp"
+
+namespace berth::core {
+
+/// What happens to a handler's error once its connection has been released.
+/// `unset` exists only so that forgetting to choose is caught: the option is
+/// required, as in Async.
+enum class error_policy : std::uint8_t {
+    unset,
+    raise,   // the error propagates out of the backend's run; the server closes first
+    ignore,  // nothing
+    call,    // the backend calls the user's function with the peer and the error
+};
+
+/// What the accept loop does when accept fails for lack of descriptors or memory.
+enum class exhaustion_mode : std::uint8_t {
+    back_off,  // pause accepting, 5 ms doubling to 1 s, resume early when a slot frees
+    shed,      // free a reserved descriptor, accept and close what is queued, restore it
+};
+
+/// `buffer_age_limit_ns` value that turns the writer's age check off.
+inline constexpr time_ns unlimited_age_ns = no_deadline_ns;
+
+// Limits on everything: a value beyond these is refused at creation, so the core's
+// arithmetic and memory stay bounded whatever the caller passes.
+inline constexpr std::uint32_t max_connections_limit = 1U << 24;
+inline constexpr std::uint32_t max_accepts_per_batch_limit = 4096;
+inline constexpr std::int32_t backlog_limit = 1 << 20;
+inline constexpr time_ns buffer_age_limit_max_ns = 24LL * 3600 * ns_per_s;
+inline constexpr time_ns final_flush_timeout_max_ns = 3600 * ns_per_s;
+
+struct options {
+    /// Connections served at once. The backends default it to 90% of the soft
+    /// descriptor limit; the core needs it spelled out.
+    std::uint32_t max_connections = 0;
+    /// Sockets taken from the kernel in one accept step.
+    std::uint32_t max_accepts_per_batch = 1;
+    /// Passed to listen(2); the kernel may queue more or fewer than asked.
+    std::int32_t backlog = 64;
+    bool drop_incoming_connections = false;
+    error_policy on_handler_error = error_policy::unset;
+    exhaustion_mode on_accept_exhaustion = exhaustion_mode::back_off;
+    /// `create` only: how long bytes may wait in a writer's buffer.
+    time_ns buffer_age_limit_ns = 120 * ns_per_s;
+    /// `create` only: how long a finished connection's writer may flush.
+    time_ns final_flush_timeout_ns = 30 * ns_per_s;
+};
+
+/// Why a set of options was refused: the option's name and a sentence naming the
+/// value and the rule it broke.
+struct option_error {
+    std::string option;
+    std::string message;
+};
+
+/// Checks every rule of SEMANTICS.md section 2 that does not need the operating
+/// system. Backends call it before they create any socket, so a bad option never
+/// leaves a descriptor behind.
+[[nodiscard]] std::optional<option_error> validate(const options& opts);
+
+[[nodiscard]] const char* to_string(error_policy policy);
+[[nodiscard]] const char* to_string(exhaustion_mode mode);
+
+}  // namespace berth::core

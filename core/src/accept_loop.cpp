@@ -1,0 +1,193 @@
+// The accept loop (SEMANTICS.md section 4) and what accept errors do to it
+// (section 6): when a step may start, its budget, the batch's results, and the
+// admission or dropping of the batch when it is done.
+#include <algorithm>
+
+#include "berth/core/detail/assert.hpp"
+#include "berth/core/server.hpp"
+
+namespace berth::core {
+
+std::uint32_t server::free_slots() const {
+    BERTH_ASSERT(num_connections_ <= opts_.max_connections);
+    return opts_.max_connections - num_connections_;
+}
+
+// A step starts only when nothing could make it wrong: the server is open, there
+// is room, no step is outstanding, the last batch's drops are handed out (their
+// sockets still occupy the batch buffer), and no back-off is in force.
+bool server::can_start_accept_step() const {
+    return !closed_ && listener_ == listener_state::open && phase_ == accept_phase::idle &&
+           !dropping_batch_ && batch_sockets_.empty() && free_slots() > 0 &&
+           now_ns_ >= back_off_until_ns_;
+}
+
+bool server::poll_accept_step(action& out) {
+    if (phase_ == accept_phase::readable) {
+        BERTH_ASSERT(!closed_);
+        BERTH_ASSERT(batch_sockets_.empty());
+        batch_shed_ = shed_next_batch_;
+        shed_next_batch_ = false;
+        // A shed batch closes everything it takes, so it needs no free slot. Any
+        // other batch takes at most what the server has room for: free slots can
+        // only grow until batch_done, so every socket of the batch will fit.
+        batch_budget_ = batch_shed_ ? opts_.max_accepts_per_batch
+                                    : std::min(opts_.max_accepts_per_batch, free_slots());
+        BERTH_ASSERT(batch_budget_ >= 1);
+        batch_attempts_ = 0;
+        batch_ended_ = false;
+        phase_ = accept_phase::batching;
+        out = actions::accept_batch{batch_budget_, batch_shed_};
+        return true;
+    }
+    if (can_start_accept_step()) {
+        phase_ = accept_phase::waiting_readable;
+        out = actions::wait_readable{};
+        return true;
+    }
+    return false;
+}
+
+bool server::accept_batch_wants_more() const {
+    return phase_ == accept_phase::batching && !batch_ended_;
+}
+
+event_error server::check(const events::listener_readable&) const {
+    if (phase_ != accept_phase::waiting_readable) return event_error::readable_not_awaited;
+    return event_error::none;
+}
+
+void server::apply(const events::listener_readable&) {
+    phase_ = accept_phase::readable;
+}
+
+namespace {
+
+event_error check_accept_result(accept_phase phase, bool batch_ended) {
+    if (phase != accept_phase::batching) return event_error::accept_not_requested;
+    if (batch_ended) return event_error::accept_batch_exhausted;
+    return event_error::none;
+}
+
+}  // namespace
+
+event_error server::check(const events::socket_accepted&) const {
+    return check_accept_result(phase_, batch_ended_);
+}
+
+event_error server::check(const events::accept_failed&) const {
+    return check_accept_result(phase_, batch_ended_);
+}
+
+// Every attempt, successful or not, uses one unit of the batch's budget: a flood of
+// per-connection errors cannot keep the driver in one batch for long, and the loop
+// re-arms right after, so the connections behind them are served in the next step.
+void server::end_batch() {
+    batch_ended_ = true;
+}
+
+void server::apply(const events::socket_accepted& e) {
+    BERTH_ASSERT(batch_sockets_.size() < batch_budget_);
+    batch_sockets_.push_back(e.socket);
+    ++stats_.accepted;
+    back_off_delay_ns_ = back_off_initial_ns;
+    if (++batch_attempts_ == batch_budget_) end_batch();
+}
+
+void server::apply(const events::accept_failed& e) {
+    const accept_error_class error_class = classify_accept_error(e.error_value);
+    ++stats_.accept_errors[static_cast<std::size_t>(error_class)];
+    ++batch_attempts_;
+    switch (error_class) {
+        case accept_error_class::nothing_there: end_batch(); break;
+        case accept_error_class::per_connection:
+            if (batch_attempts_ == batch_budget_) end_batch();
+            break;
+        case accept_error_class::out_of_resources:
+            end_batch();
+            resources_error_value_ = e.error_value;
+            if (notice_due(last_resources_notice_ns_)) {
+                resources_notice_pending_ = true;
+                last_resources_notice_ns_ = now_ns_;
+            }
+            // Shedding needs the reserved descriptor; a shed batch that still runs
+            // out has none to give, so it falls back to pausing.
+            if (opts_.on_accept_exhaustion == exhaustion_mode::shed && !batch_shed_) {
+                shed_next_batch_ = true;
+            } else {
+                pause_accepting();
+            }
+            break;
+        case accept_error_class::fatal:
+            end_batch();
+            fatal_error_pending_ = true;
+            fatal_error_value_ = e.error_value;
+            begin_close(/*close_existing_connections=*/false, no_deadline_ns);
+            break;
+    }
+}
+
+// Exponential back-off: 5 ms, 10 ms, ... up to 1 s, reset by the next successful
+// accept and cut short when a connection's socket closes (a descriptor came back).
+void server::pause_accepting() {
+    back_off_until_ns_ = now_ns_ + back_off_delay_ns_;
+    back_off_delay_ns_ = std::min(back_off_delay_ns_ * 2, back_off_max_ns);
+    ++stats_.back_off_pauses;
+}
+
+event_error server::check(const events::batch_done&) const {
+    if (phase_ != accept_phase::batching) return event_error::batch_not_started;
+    return event_error::none;
+}
+
+void server::apply(const events::batch_done&) {
+    phase_ = accept_phase::idle;
+    batch_ended_ = true;
+    if (batch_sockets_.empty()) return;
+    if (batch_shed_ || closed_ || drop_mode_) {
+        const auto n = static_cast<std::uint64_t>(batch_sockets_.size());
+        if (batch_shed_) {
+            stats_.shed += n;
+        } else if (closed_) {
+            stats_.closed_after_close += n;
+        } else {
+            stats_.dropped += n;
+        }
+        dropping_batch_ = true;
+        drop_cursor_ = 0;
+        return;
+    }
+    admit_batch();
+}
+
+// Every socket of the batch takes its slot, in accept order, before any handler of
+// the batch starts; the start list keeps that order for poll.
+void server::admit_batch() {
+    BERTH_ASSERT(batch_sockets_.size() <= free_slots());
+    for (const socket_handle socket : batch_sockets_) {
+        const std::uint32_t index = allocate_slot(socket);
+        start_list_.push_back(slots_, index, detail::list_tag::start);
+    }
+    batch_sockets_.clear();
+    if (free_slots() == 0) {
+        ++stats_.times_at_limit;
+        if (notice_due(last_at_limit_notice_ns_)) {
+            at_limit_notice_pending_ = true;
+            last_at_limit_notice_ns_ = now_ns_;
+        }
+    }
+}
+
+bool server::poll_dropped_socket(action& out) {
+    if (!dropping_batch_) return false;
+    BERTH_ASSERT(drop_cursor_ < batch_sockets_.size());
+    out = actions::close_dropped_socket{batch_sockets_[drop_cursor_]};
+    if (++drop_cursor_ == batch_sockets_.size()) {
+        dropping_batch_ = false;
+        drop_cursor_ = 0;
+        batch_sockets_.clear();
+    }
+    return true;
+}
+
+}  // namespace berth::core
