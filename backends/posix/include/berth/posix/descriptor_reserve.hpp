@@ -1,0 +1,28 @@
+// One descriptor held back for shedding (SEMANTICS.md section 6): when accept
+// fails for lack of descriptors, freeing it lets the server accept queued clients
+// and close them at once, so they see a prompt close instead of a hang.
+#pragma once
+
+namespace berth::posix {
+
+class descriptor_reserve {
+public:
+    /// Opens /dev/null (close-on-exec). If even that fails the reserve starts
+    /// empty, and `restore` tries again later.
+    descriptor_reserve();
+    descriptor_reserve(const descriptor_reserve&) = delete;
+    descriptor_reserve& operator=(const descriptor_reserve&) = delete;
+    ~descriptor_reserve();
+
+    [[nodiscard]] bool is_held() const { return fd_ >= 0; }
+    /// Closes the reserved descriptor so the next accept can use its number.
+    void release();
+    /// Reopens it if released; returns whether it is held. Fails (false) while the
+    /// process is still out of descriptors: call again once sockets are closed.
+    bool restore();
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace berth::posix

@@ -1,0 +1,84 @@
+// The listening socket of one server: created, bound and listening before
+// `create` returns (errors are thrown synchronously, for every family), closed
+// once, and able to say where it listens.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "berth/posix/listen_spec.hpp"
+#include "berth/posix/socket_address.hpp"
+
+namespace berth::posix {
+
+/// With port 0, bind or listen can still meet EADDRINUSE (another SO_REUSEADDR
+/// socket took the port the OS picked): creation retries with a fresh socket up
+/// to 10 times (SEMANTICS.md section 2), so it makes at most 11 attempts.
+inline constexpr std::uint32_t port_chosen_by_os_retries_max = 10;
+inline constexpr std::uint32_t port_chosen_by_os_attempts_max = 1 + port_chosen_by_os_retries_max;
+
+/// The system calls creation makes that a test cannot make fail on demand. Tests
+/// (and the conformance suite) replace them; everyone else keeps the defaults.
+struct listen_calls {
+    int (*bind)(int fd, const sockaddr* address, socklen_t length) = ::bind;
+    int (*listen)(int fd, int backlog) = ::listen;
+};
+
+/// What `listener::listening_on` returns (SEMANTICS.md section 3).
+struct listen_endpoint {
+    bool is_unix = false;
+    std::uint16_t port = 0;  // TCP: the port actually bound
+    std::string path;        // Unix: the path as given, or "@name"
+
+    /// "8080" or the path.
+    [[nodiscard]] std::string to_string() const;
+};
+
+class listener {
+public:
+    /// Binds and listens as `spec` says, with `backlog` passed to listen(2) (the
+    /// kernel may queue more or fewer). Throws listen_error naming the step, the
+    /// address, the error and a hint; nothing stays open after a failure (a
+    /// supplied or inherited socket is closed too: the listener owned it).
+    /// Precondition: 0 <= backlog <= core::backlog_limit.
+    [[nodiscard]] static listener create(const listen_spec& spec, int backlog = 64,
+                                         const listen_calls& calls = {});
+
+    listener(listener&& other) noexcept;
+    listener& operator=(listener&& other) noexcept;
+    listener(const listener&) = delete;
+    listener& operator=(const listener&) = delete;
+    ~listener();
+
+    /// The listening socket, non-blocking and close-on-exec; -1 once closed.
+    /// Accepting on it directly bypasses the server's limits and error policy.
+    [[nodiscard]] int fd() const { return fd_; }
+    [[nodiscard]] bool is_open() const { return fd_ >= 0; }
+    /// AF_INET, AF_INET6 or AF_UNIX.
+    [[nodiscard]] int family() const { return family_; }
+
+    /// Computed once at creation; still valid after close.
+    [[nodiscard]] const listen_endpoint& listening_on() const { return listening_on_; }
+
+    /// Asks the socket (getsockname) each time. Throws std::logic_error after close.
+    [[nodiscard]] socket_address listening_on_address() const;
+
+    /// Closes the socket and, if the spec asked for it, removes its file when it is
+    /// still the one this listener bound. Idempotent.
+    void close();
+
+private:
+    listener() = default;
+    [[nodiscard]] static listener adopt(int fd, const std::string& address);
+
+    int fd_ = -1;
+    int family_ = AF_UNSPEC;
+    listen_endpoint listening_on_;
+    std::string remove_on_close_path_;  // empty: nothing to remove
+    dev_t bound_device_ = 0;
+    ino_t bound_inode_ = 0;
+};
+
+}  // namespace berth::posix

@@ -1,0 +1,41 @@
+// A socket address of any family berth listens on, printable for logs and errors.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <sys/socket.h>
+
+namespace berth::posix {
+
+/// An address as the kernel reports it (getsockname, accept): IPv4, IPv6, a Unix
+/// path, a Linux abstract name, or an unnamed Unix socket. A plain value: no
+/// allocation, copyable, fits any of those families.
+class socket_address {
+public:
+    /// The empty address (family AF_UNSPEC); prints as "(none)".
+    socket_address() = default;
+
+    /// Copies `length` bytes of `address`. Precondition: length <= sizeof(sockaddr_storage).
+    socket_address(const sockaddr* address, socklen_t length);
+
+    [[nodiscard]] int family() const { return storage_.ss_family; }
+    [[nodiscard]] const sockaddr* data() const;
+    [[nodiscard]] socklen_t length() const { return length_; }
+    [[nodiscard]] bool is_inet() const { return family() == AF_INET || family() == AF_INET6; }
+
+    /// The port of an IPv4 or IPv6 address, in host order; 0 for other families.
+    [[nodiscard]] std::uint16_t port() const;
+
+    /// "127.0.0.1:8080", "[::1]:8080", "[fe80::1%2]:80", "/run/x.sock", "@name",
+    /// "(unnamed)" for an unbound Unix socket, "(none)" for the empty address.
+    [[nodiscard]] std::string to_string() const;
+
+    friend std::ostream& operator<<(std::ostream& os, const socket_address& address);
+
+private:
+    sockaddr_storage storage_{};
+    socklen_t length_ = 0;
+};
+
+}  // namespace berth::posix

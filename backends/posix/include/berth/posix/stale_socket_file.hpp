@@ -1,0 +1,25 @@
+// Removal of a Unix socket file left behind by a server that is gone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace berth::posix {
+
+enum class stale_check : std::uint8_t {
+    absent,        // nothing at the path
+    not_a_socket,  // a regular file, directory, ...: never removed
+    alive,         // a server accepts (or queues) connections there: not removed
+    unknown,       // the probe could not tell (EACCES, out of descriptors): not removed
+    removed,       // a socket whose probe connection was refused: removed
+};
+
+/// Removes the socket file at `path` only if it is a socket and a probe connection
+/// to it is refused, which means no process listens on it any more. Anything else
+/// is left alone. A server that binds the path between the probe and the removal
+/// loses its file: the window is a few system calls, and the option is opt-in.
+[[nodiscard]] stale_check remove_stale_socket_file(const std::string& path);
+
+[[nodiscard]] const char* to_string(stale_check check);
+
+}  // namespace berth::posix

@@ -1,0 +1,149 @@
+#include "posix_test_support.hpp"
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <filesystem>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "berth/posix/close_socket.hpp"
+
+namespace berth::posix::test {
+
+std::size_t open_fd_count() {
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/self/fd")) {
+        ++count;
+    }
+    return count;
+}
+
+bool is_open_fd(int fd) {
+    return ::fcntl(fd, F_GETFD) != -1;
+}
+
+int connect_to(const socket_address& address) {
+    const int fd = ::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    const int rc = ::connect(fd, address.data(), address.length());
+    INFO("connect to ", address.to_string(), ": ", std::strerror(errno));
+    REQUIRE(rc == 0);
+    return fd;
+}
+
+socket_address unix_address(const std::string& name) {
+    sockaddr_un un{};
+    un.sun_family = AF_UNIX;
+    REQUIRE(name.size() < sizeof(un.sun_path));
+    std::memcpy(un.sun_path, name.data(), name.size());
+    std::size_t length = offsetof(sockaddr_un, sun_path) + name.size() + 1;
+    if (name[0] == '@') {
+        un.sun_path[0] = '\0';
+        length = offsetof(sockaddr_un, sun_path) + name.size();
+    }
+    return socket_address(reinterpret_cast<const sockaddr*>(&un), static_cast<socklen_t>(length));
+}
+
+socket_address loopback_v4(std::uint16_t port) {
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    in.sin_port = htons(port);
+    return socket_address(reinterpret_cast<const sockaddr*>(&in), sizeof(in));
+}
+
+// For a listening TCP socket Linux reports the accept queue's length in
+// tcpi_unacked. The handshake's last step may still be in flight when connect
+// returns; this waits for it by yielding, bounded, never by sleeping.
+void wait_accept_queue(int listen_fd, std::uint32_t count) {
+    for (int i = 0; i < 1'000'000; ++i) {
+        tcp_info info{};
+        socklen_t length = sizeof(info);
+        REQUIRE(::getsockopt(listen_fd, IPPROTO_TCP, TCP_INFO, &info, &length) == 0);
+        if (info.tcpi_unacked >= count) return;
+        sched_yield();
+    }
+    FAIL("the accept queue never reached ", count);
+}
+
+bool peer_closed(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 1000) != 1) return false;
+    char byte = 0;
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+temp_dir::temp_dir() {
+    char pattern[] = "/tmp/berth-posix-XXXXXX";
+    REQUIRE(::mkdtemp(pattern) != nullptr);
+    path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+std::string unique_abstract_name(const char* what) {
+    return "berth-test-" + std::to_string(::getpid()) + "-" + what;
+}
+
+core::options accept_options(std::uint32_t max_connections, std::uint32_t accepts_per_batch) {
+    core::options opts;
+    opts.max_connections = max_connections;
+    opts.max_accepts_per_batch = accepts_per_batch;
+    opts.on_handler_error = core::error_policy::ignore;
+    REQUIRE(!core::validate(opts).has_value());
+    return opts;
+}
+
+std::vector<core::action> drain(core::server& server) {
+    std::vector<core::action> out;
+    for (int i = 0; i < 100'000; ++i) {
+        core::action a = server.poll();
+        if (std::holds_alternative<core::actions::idle>(a)) return out;
+        out.push_back(a);
+    }
+    FAIL("the core never became idle");
+    return out;
+}
+
+core::actions::accept_batch begin_batch(core::server& server, core::time_ns now_ns) {
+    static_cast<void>(drain(server));
+    REQUIRE(server.accept_step() == core::accept_phase::waiting_readable);
+    REQUIRE(server.handle(core::events::listener_readable{}, now_ns) == core::event_error::none);
+    const std::vector<core::action> actions = drain(server);
+    const auto batches = actions_of<core::actions::accept_batch>(actions);
+    REQUIRE(batches.size() == 1);
+    return batches[0];
+}
+
+void close_sockets(core::server& server, const std::vector<core::action>& actions,
+                   core::time_ns now_ns) {
+    for (const auto& start : actions_of<core::actions::start_handler>(actions)) {
+        REQUIRE(server.handle(core::events::handler_returned{start.id, core::outcome::ok},
+                              now_ns) == core::event_error::none);
+        for (const auto& close : actions_of<core::actions::close_socket>(drain(server))) {
+            close_connection_socket(static_cast<int>(close.socket));
+            REQUIRE(server.handle(core::events::socket_closed{close.id}, now_ns) ==
+                    core::event_error::none);
+            static_cast<void>(drain(server));
+        }
+    }
+    for (const auto& dropped : actions_of<core::actions::close_dropped_socket>(actions)) {
+        close_dropped_socket(static_cast<int>(dropped.socket));
+    }
+}
+
+}  // namespace berth::posix::test
