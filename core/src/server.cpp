@@ -47,7 +47,8 @@ action server::poll() {
     if (poll_notice(out)) return out;
     if (poll_completions(out)) return out;
     if (poll_accept_step(out)) return out;
-    return actions::idle{next_deadline_ns()};
+    out = actions::idle{next_deadline_ns()};
+    return out;
 }
 
 time_ns server::next_deadline_ns() const {
