@@ -91,7 +91,12 @@ void server::apply(const events::socket_accepted& e) {
     batch_sockets_.push_back(e.socket);
     ++stats_.accepted;
     back_off_delay_ns_ = back_off_initial_ns;
-    if (++batch_attempts_ == batch_budget_) end_batch();
+    if (++batch_attempts_ == batch_budget_) {
+        end_batch();
+        // A shed batch that used its whole budget may have left clients queued: shed
+        // again until the kernel has nothing more (SEMANTICS.md section 6).
+        if (batch_shed_ && !closed_) shed_next_batch_ = true;
+    }
 }
 
 void server::apply(const events::accept_failed& e) {
@@ -101,7 +106,10 @@ void server::apply(const events::accept_failed& e) {
     switch (error_class) {
         case accept_error_class::nothing_there: end_batch(); break;
         case accept_error_class::per_connection:
-            if (batch_attempts_ == batch_budget_) end_batch();
+            if (batch_attempts_ == batch_budget_) {
+                end_batch();
+                if (batch_shed_ && !closed_) shed_next_batch_ = true;
+            }
             break;
         case accept_error_class::out_of_resources:
             end_batch();
