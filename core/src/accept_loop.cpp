@@ -72,7 +72,15 @@ event_error check_accept_result(accept_phase phase, bool batch_ended) {
 }  // namespace
 
 event_error server::check(const events::socket_accepted&) const {
-    return check_accept_result(phase_, batch_ended_);
+    const event_error error = check_accept_result(phase_, batch_ended_);
+    if (error == event_error::none && batch_shed_) return event_error::shed_mismatch;
+    return error;
+}
+
+event_error server::check(const events::socket_shed&) const {
+    const event_error error = check_accept_result(phase_, batch_ended_);
+    if (error == event_error::none && !batch_shed_) return event_error::shed_mismatch;
+    return error;
 }
 
 event_error server::check(const events::accept_failed&) const {
@@ -82,8 +90,12 @@ event_error server::check(const events::accept_failed&) const {
 // Every attempt, successful or not, uses one unit of the batch's budget: a flood of
 // per-connection errors cannot keep the driver in one batch for long, and the loop
 // re-arms right after, so the connections behind them are served in the next step.
-void server::end_batch() {
-    batch_ended_ = true;
+// A shed batch that used its budget is not followed by another: the next batch is
+// an ordinary one, and sheds again only if accept runs out again, so no client is
+// ever shed while the process has descriptors to serve it.
+void server::count_attempt() {
+    BERTH_ASSERT(batch_attempts_ < batch_budget_);
+    if (++batch_attempts_ == batch_budget_) batch_ended_ = true;
 }
 
 void server::apply(const events::socket_accepted& e) {
@@ -91,28 +103,28 @@ void server::apply(const events::socket_accepted& e) {
     batch_sockets_.push_back(e.socket);
     ++stats_.accepted;
     back_off_delay_ns_ = back_off_initial_ns;
-    if (++batch_attempts_ == batch_budget_) {
-        end_batch();
-        // A shed batch that used its whole budget may have left clients queued: shed
-        // again until the kernel has nothing more (SEMANTICS.md section 6).
-        if (batch_shed_ && !closed_) shed_next_batch_ = true;
-    }
+    count_attempt();
+}
+
+void server::apply(const events::socket_shed&) {
+    ++stats_.accepted;
+    ++stats_.shed;
+    back_off_delay_ns_ = back_off_initial_ns;
+    count_attempt();
 }
 
 void server::apply(const events::accept_failed& e) {
     const accept_error_class error_class = classify_accept_error(e.error_value);
     ++stats_.accept_errors[static_cast<std::size_t>(error_class)];
-    ++batch_attempts_;
     switch (error_class) {
-        case accept_error_class::nothing_there: end_batch(); break;
-        case accept_error_class::per_connection:
-            if (batch_attempts_ == batch_budget_) {
-                end_batch();
-                if (batch_shed_ && !closed_) shed_next_batch_ = true;
-            }
+        case accept_error_class::nothing_there:
+            ++batch_attempts_;
+            batch_ended_ = true;
             break;
+        case accept_error_class::per_connection: count_attempt(); break;
         case accept_error_class::out_of_resources:
-            end_batch();
+            ++batch_attempts_;
+            batch_ended_ = true;
             resources_error_value_ = e.error_value;
             if (notice_due(last_resources_notice_ns_)) {
                 resources_notice_pending_ = true;
@@ -127,7 +139,8 @@ void server::apply(const events::accept_failed& e) {
             }
             break;
         case accept_error_class::fatal:
-            end_batch();
+            ++batch_attempts_;
+            batch_ended_ = true;
             fatal_error_pending_ = true;
             fatal_error_value_ = e.error_value;
             begin_close(/*close_existing_connections=*/false, no_deadline_ns);
@@ -152,11 +165,10 @@ void server::apply(const events::batch_done&) {
     phase_ = accept_phase::idle;
     batch_ended_ = true;
     if (batch_sockets_.empty()) return;
-    if (batch_shed_ || closed_ || drop_mode_) {
+    BERTH_ASSERT(!batch_shed_);  // shed sockets never enter the core
+    if (closed_ || drop_mode_) {
         const auto n = static_cast<std::uint64_t>(batch_sockets_.size());
-        if (batch_shed_) {
-            stats_.shed += n;
-        } else if (closed_) {
+        if (closed_) {
             stats_.closed_after_close += n;
         } else {
             stats_.dropped += n;

@@ -95,7 +95,8 @@ const char* server::check_invariant() const {
         if (batch_attempts_ > batch_budget_) return "batch made more attempts than its budget";
         if (batch_sockets_.size() > batch_attempts_)
             return "batch holds more sockets than attempts";
-        if (!batch_shed_ && num_connections_ + batch_sockets_.size() > opts_.max_connections) {
+        if (batch_shed_ && !batch_sockets_.empty()) return "a shed batch holds sockets";
+        if (num_connections_ + batch_sockets_.size() > opts_.max_connections) {
             return "batch would overfill the server";
         }
         if (dropping_batch_) return "a batch runs while the previous one is being dropped";

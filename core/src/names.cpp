@@ -16,6 +16,8 @@ const char* to_string(event_error error) {
             return "accept result reported while no accept_batch is outstanding";
         case event_error::accept_batch_exhausted:
             return "accept result reported after the batch ended or used its budget";
+        case event_error::shed_mismatch:
+            return "socket_shed reported outside a shed batch, or socket_accepted inside one";
         case event_error::batch_not_started:
             return "batch_done reported while no accept_batch is outstanding";
         case event_error::unknown_connection:

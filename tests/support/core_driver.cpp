@@ -13,9 +13,17 @@ void core_driver::drain() {
             deadline_ns_ = idle->deadline_ns;
             return;
         }
+        if (const auto* batch = std::get_if<core::actions::accept_batch>(&a)) {
+            batch_is_shed_ = batch->shed;
+        }
         actions_.push_back(a);
     }
     throw std::runtime_error("core_driver: the core never became idle");
+}
+
+core::event core_driver::accepted(core::socket_handle socket) const {
+    if (batch_is_shed_) return core::events::socket_shed{};
+    return core::events::socket_accepted{socket};
 }
 
 std::size_t core_driver::accept(const std::vector<core::socket_handle>& sockets) {
@@ -25,7 +33,7 @@ std::size_t core_driver::accept(const std::vector<core::socket_handle>& sockets)
     std::size_t taken = 0;
     for (const core::socket_handle s : sockets) {
         if (!server_.accept_batch_wants_more()) break;
-        if (feed(core::events::socket_accepted{s}) != core::event_error::none) {
+        if (feed(accepted(s)) != core::event_error::none) {
             throw std::runtime_error("core_driver::accept: socket_accepted refused");
         }
         ++taken;
@@ -45,7 +53,7 @@ std::size_t core_driver::accept_results(const std::vector<int>& results) {
     std::size_t taken = 0;
     for (const int r : results) {
         if (!server_.accept_batch_wants_more()) break;
-        const core::event_error error = r == 0 ? feed(core::events::socket_accepted{next_socket()})
+        const core::event_error error = r == 0 ? feed(accepted(next_socket()))
                                                : feed(core::events::accept_failed{r});
         if (error != core::event_error::none) {
             throw std::runtime_error("core_driver::accept_results: result refused");

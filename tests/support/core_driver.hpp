@@ -31,7 +31,8 @@ public:
 
     /// Runs one full accept step: expects a pending wait_readable, reports
     /// readability, then reports each of `sockets` as accepted while the core
-    /// wants more, then batch_done. Returns how many sockets the core took.
+    /// wants more (as shed, closed at once, when the batch is a shed batch), then
+    /// batch_done. Returns how many sockets the kernel gave.
     std::size_t accept(const std::vector<core::socket_handle>& sockets);
 
     /// Like accept(), but with errno values; 0 in `results` means "the next socket".
@@ -87,7 +88,11 @@ private:
 
     core::server server_;
     core::time_ns now_ns_ = 0;
+    /// The socket event for the batch in progress: shed batches take no sockets.
+    [[nodiscard]] core::event accepted(core::socket_handle socket) const;
+
     core::time_ns deadline_ns_ = core::no_deadline_ns;
+    bool batch_is_shed_ = false;
     std::vector<core::action> actions_;
     core::socket_handle next_socket_ = 1000;
 };

@@ -100,6 +100,23 @@ TEST_CASE("An accept result beyond the batch's budget or after it ended is refus
     CHECK(d.server().num_connections() == 2);
 }
 
+TEST_CASE("A shed batch takes no sockets, and only a shed batch sheds them") {
+    core::options o = options_with(4, 2);
+    o.on_accept_exhaustion = core::exhaustion_mode::shed;
+    core_driver d(o);
+    REQUIRE(d.feed(ev::listener_readable{}) == event_error::none);
+    expect_refused(d, ev::socket_shed{}, event_error::shed_mismatch);
+    REQUIRE(d.feed(ev::accept_failed{EMFILE}) == event_error::none);
+    REQUIRE(d.feed(ev::batch_done{}) == event_error::none);
+
+    REQUIRE(d.feed(ev::listener_readable{}) == event_error::none);
+    REQUIRE(describe(d.take()).find("accept_batch(2, shed)") != std::string::npos);
+    expect_refused(d, ev::socket_accepted{7}, event_error::shed_mismatch);
+    REQUIRE(d.feed(ev::socket_shed{}) == event_error::none);
+    CHECK(d.server().stats().shed == 1);
+    CHECK(d.server().num_connections() == 0);
+}
+
 TEST_CASE("batch_done without an outstanding accept batch is refused") {
     core_driver d(options_with(4));
     expect_refused(d, ev::batch_done{}, event_error::batch_not_started);

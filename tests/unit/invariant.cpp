@@ -115,7 +115,9 @@ private:
 
     void account(const core::action& a) {
         using namespace core::actions;
-        if (const auto* x = std::get_if<start_handler>(&a)) {
+        if (const auto* batch = std::get_if<accept_batch>(&a)) {
+            batch_is_shed_ = batch->shed;
+        } else if (const auto* x = std::get_if<start_handler>(&a)) {
             if (!open_sockets_.count(x->socket)) FAIL("a handler started on an unknown socket");
             if (std::find(running_.begin(), running_.end(), x->id) != running_.end())
                 FAIL("a handler started twice");
@@ -155,7 +157,9 @@ private:
         const std::uint32_t n = random_.below(6);
         for (std::uint32_t i = 0; i < n && s.accept_batch_wants_more(); ++i) {
             const std::uint32_t kind = random_.below(20);
-            if (kind < 14) {
+            if (kind < 14 && batch_is_shed_) {
+                feed(ev::socket_shed{});  // closed by the driver at once
+            } else if (kind < 14) {
                 const core::socket_handle socket = next_socket_++;
                 open_sockets_.insert(socket);
                 feed(ev::socket_accepted{socket});
@@ -222,6 +226,7 @@ private:
     bool listener_closed_asked_ = false;
     int complete_close_seen_ = 0;
     int handlers_finished_seen_ = 0;
+    bool batch_is_shed_ = false;
     std::uint64_t events_ = 0;
 };
 

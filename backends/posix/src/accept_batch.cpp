@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "berth/core/detail/assert.hpp"
 #include "berth/posix/descriptor_reserve.hpp"
@@ -62,6 +63,14 @@ accept_batch_result run_accept_batch(const accept_context& context, core::server
             report(server, core::events::accept_failed{error_value}, now_ns);
             continue;
         }
+        ++result.accepted;
+        if (batch.shed) {
+            // Closed before the next accept, so the one descriptor the reserve gave
+            // back serves the whole batch.
+            ::close(fd);
+            report(server, core::events::socket_shed{}, now_ns);
+            continue;
+        }
         if (peer.is_inet()) {
             // Best effort: a peer that already reset the connection makes this fail,
             // and the handler will find out on its first read or write anyway.
@@ -71,13 +80,9 @@ accept_batch_result run_accept_batch(const accept_context& context, core::server
         if (context.sink.on_accepted != nullptr) {
             context.sink.on_accepted(context.sink.context, fd, peer);
         }
-        ++result.accepted;
         report(server, core::events::socket_accepted{static_cast<core::socket_handle>(fd)}, now_ns);
     }
     report(server, core::events::batch_done{}, now_ns);
-    // The descriptors this batch took are closed only when the driver executes the
-    // close_dropped_socket actions; close_dropped_socket(fd, reserve) restores the
-    // reserve then. This attempt succeeds when the process was not actually full.
     if (context.reserve != nullptr && batch.shed) context.reserve->restore();
     return result;
 }

@@ -46,8 +46,9 @@ struct wait_readable {};
 /// Accept without blocking, at most `max_sockets` times. Report each result as
 /// `socket_accepted` or `accept_failed`, stop as soon as
 /// `server::accept_batch_wants_more()` is false, then report `batch_done`.
-/// With `shed`, first close the reserved descriptor and reopen it after the batch:
-/// everything this batch accepts is closed at once (SEMANTICS.md section 6).
+/// With `shed`, first close the reserved descriptor and reopen it after the batch,
+/// and close every socket the batch accepts at once, reporting it as `socket_shed`
+/// instead of `socket_accepted` (SEMANTICS.md section 6).
 struct accept_batch {
     std::uint32_t max_sockets = 0;
     bool shed = false;

@@ -19,6 +19,12 @@ struct socket_accepted {
     socket_handle socket = 0;
 };
 
+/// accept(2) in the current shed batch (`accept_batch{shed = true}`) returned a
+/// socket, and the driver closed it at once. The socket never enters the core:
+/// closing it before the next accept is what lets one reserved descriptor shed a
+/// whole queue while the process has no other descriptor free.
+struct socket_shed {};
+
 /// accept(2) in the current `accept_batch` failed with `error_value` (an errno
 /// value as Linux numbers them). The core classifies it (accept_error.hpp).
 struct accept_failed {
@@ -77,7 +83,8 @@ struct timer_fired {};
 namespace berth::core {
 
 using event =
-    std::variant<events::listener_readable, events::socket_accepted, events::accept_failed,
+    std::variant<events::listener_readable, events::socket_accepted, events::socket_shed,
+                 events::accept_failed,
                  events::batch_done, events::handler_returned, events::writer_failed,
                  events::peer_gone, events::socket_closed, events::listener_closed,
                  events::close_requested, events::drop_mode_set, events::timer_fired>;

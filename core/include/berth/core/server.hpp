@@ -107,6 +107,7 @@ private:
     // Validation of each event against the contract; nothing is changed.
     [[nodiscard]] event_error check(const events::listener_readable&) const;
     [[nodiscard]] event_error check(const events::socket_accepted&) const;
+    [[nodiscard]] event_error check(const events::socket_shed&) const;
     [[nodiscard]] event_error check(const events::accept_failed&) const;
     [[nodiscard]] event_error check(const events::batch_done&) const;
     [[nodiscard]] event_error check(const events::handler_returned&) const;
@@ -121,6 +122,7 @@ private:
     // Application of a checked event.
     void apply(const events::listener_readable&);
     void apply(const events::socket_accepted&);
+    void apply(const events::socket_shed&);
     void apply(const events::accept_failed&);
     void apply(const events::batch_done&);
     void apply(const events::handler_returned&);
@@ -137,7 +139,7 @@ private:
     // accept_loop.cpp
     [[nodiscard]] std::uint32_t free_slots() const;
     [[nodiscard]] bool can_start_accept_step() const;
-    void end_batch();
+    void count_attempt();
     void admit_batch();
     void pause_accepting();
     [[nodiscard]] bool poll_accept_step(action& out);
