@@ -1,0 +1,35 @@
+// The line protocol of the echo server (berth-echo --backend uv), of the
+// conformance scenarios and of the benchmark, on libuv. The client drives it, as
+// with the Asio backend (berth/asio/line_protocol.hpp):
+//
+//   any line   -> echoed back
+//   quit       -> replies "bye", the handler finishes normally
+//   fail       -> the handler fails with the error "fail requested"
+//   flood N    -> writes N bytes of 'x' (at most flood_bytes_max) without waiting
+//                 for the peer to read (the create form; create_sock waits)
+//   sleep MS   -> pauses MS milliseconds (at most sleep_ms_max), then echoes
+//   (nothing)  -> the handler waits reading; the end of the stream finishes it
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <uv.h>
+
+#include "berth/uv/server.hpp"
+
+namespace berth::uv {
+
+inline constexpr std::int64_t sleep_ms_max = 60'000;
+inline constexpr std::uint64_t flood_bytes_max = 1ULL << 30;
+
+/// Milliseconds asked for by a "sleep MS" line, or -1 if the line is not one.
+[[nodiscard]] std::int64_t sleep_request_ms(std::string_view line);
+/// Bytes asked for by a "flood N" line, or -1 if the line is not one.
+[[nodiscard]] std::int64_t flood_request_bytes(std::string_view line);
+
+/// The handlers; `loop` is where their sleep timers run (the server's loop).
+[[nodiscard]] stream_handler line_protocol_handler(uv_loop_t* loop);
+[[nodiscard]] sock_handler line_protocol_sock_handler(uv_loop_t* loop);
+
+}  // namespace berth::uv

@@ -1,0 +1,55 @@
+// SEMANTICS.md section 9 on libuv: where the server listens, its native socket,
+// drop mode, the description (text and JSON) and the invariant.
+#include <sstream>
+#include <stdexcept>
+
+#include <doctest/doctest.h>
+
+#include "berth/uv/line_protocol.hpp"
+#include "berth/uv/server.hpp"
+#include "uv_test_support.hpp"
+
+namespace berth::uv_test {
+
+TEST_CASE("introspection reports the listening socket, drop mode and a description") {
+    test_loop loop;
+    core::options o;
+    o.max_connections = 3;
+    o.on_handler_error = core::error_policy::ignore;
+    uv::server s = uv::server::create(loop.get(),
+                                      posix::listen_spec::bind_to(posix::bind_address::localhost(),
+                                                                  posix::bind_port::chosen_by_os()),
+                                      o, uv::line_protocol_handler(loop.get()));
+    CHECK(s.listening_on().port != 0);
+    CHECK(s.listening_on_address().port() == s.listening_on().port);
+    CHECK(s.listening_socket() >= 0);
+    CHECK(s.loop() == loop.get());
+    CHECK(s.options().max_connections == 3);
+
+    test_client c = test_client::tcp(s.listening_on().port);
+    c.send("x\n");
+    CHECK(c.read_line(loop, 1000 * ms) == "x");
+    CHECK(s.num_connections() == 1);
+
+    s.set_drop_incoming_connections(true);
+    CHECK(s.is_dropping_incoming_connections());
+    std::ostringstream text;
+    text << s;
+    CHECK(text.str().find("(uv)") != std::string::npos);
+    CHECK(text.str().find("127.0.0.1:") != std::string::npos);  // the peer
+    std::ostringstream json;
+    s.write_json(json);
+    CHECK(json.str().find("\"backend\":\"uv\"") != std::string::npos);
+    CHECK(json.str().find("\"peers\":[{") != std::string::npos);
+    CHECK(s.invariant());
+
+    s.close(true);
+    CHECK(s.is_closed());
+    CHECK(s.listening_socket() == -1);
+    CHECK_THROWS_AS(static_cast<void>(s.listening_on_address()), std::logic_error);
+    CHECK(s.listening_on().port != 0);  // still known after close
+    CHECK(loop.close_loop() == 0);
+    CHECK(s.invariant());
+}
+
+}  // namespace berth::uv_test
