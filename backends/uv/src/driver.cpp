@@ -180,15 +180,6 @@ void server_impl::execute(const core::action& a) {
     namespace act = core::actions;
     if (std::holds_alternative<act::wait_readable>(a)) {
         BERTH_ASSERT(!waiting_readable_ && poll_state_ == handle_state::open);
-        if (last_batch_shed_) {
-            // A shed batch that used its budget is followed by another, which ends
-            // only when accept finds nothing. Waiting for readability here would
-            // shed the next client to arrive, long after the queue was empty, so
-            // the listener is reported readable at once: accept4 tells.
-            last_batch_shed_ = false;
-            feed(core::events::listener_readable{});
-            return;
-        }
         waiting_readable_ = true;
         static_cast<void>(uv_poll_start(&poll_, UV_READABLE, on_poll));
     } else if (const auto* b = std::get_if<act::accept_batch>(&a)) {
@@ -301,7 +292,6 @@ void server_impl::accept_batch(const core::actions::accept_batch& b) {
         peers[index] = peer;
     };
     static_cast<void>(posix::run_accept_batch(context, core, b, now_ns()));
-    last_batch_shed_ = b.shed;
     const std::uint32_t used = queued - faults_.remaining;
     for (std::uint32_t i = 0; i < used; ++i)
         fault_queue_.pop_front();

@@ -205,7 +205,6 @@ private:
 
     bool draining_ = false;
     bool waiting_readable_ = false;
-    bool last_batch_shed_ = false;
     bool close_done_ = false;
     bool handlers_done_ = false;
     std::vector<std::function<void()>> close_waiters_;
