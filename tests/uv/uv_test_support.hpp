@@ -17,7 +17,7 @@ namespace berth::uv_test {
 
 inline constexpr core::time_ns ms = core::ns_per_ms;
 
-/// Entries of /proc/self/fd.
+/// Entries of /proc/self/fd, not counting libuv's process-wide descriptors.
 [[nodiscard]] int count_descriptors();
 
 /// A loop of the test's own. close_loop() runs it until it ends (bounded) and
