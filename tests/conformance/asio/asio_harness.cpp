@@ -1,0 +1,275 @@
+// The conformance harness over the Asio backend: real loopback sockets, real time,
+// the line protocol of berth/asio/line_protocol.hpp. The io_context and the
+// clients run in the test's thread: every wait pumps both, with a bound.
+// Descriptors: the count in /proc/self/fd after the scenario (server, clients and
+// io_context gone) must equal the count before it.
+#include <cerrno>
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <thread>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include "berth/asio/line_protocol.hpp"
+#include "berth/asio/server.hpp"
+#include "berth/posix/parse_listen_spec.hpp"
+#include "harness.hpp"
+
+namespace berth::conformance {
+
+namespace {
+
+namespace net = boost::asio;
+
+std::size_t open_descriptors() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+        ++n;
+    return n;
+}
+
+time_ns steady_now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+struct client {
+    int fd = -1;
+    std::string unsent;
+    std::string received;
+    bool ended = false;  // end of stream or an error: nothing more will come
+    bool close_pending = false;
+};
+
+class asio_harness final : public harness {
+public:
+    asio_harness() : descriptors_before_(open_descriptors()) { ctx_.emplace(1); }
+
+    ~asio_harness() override {
+        // Leaves nothing behind: clients, then the server (closing its connections),
+        // then the io_context with whatever it still holds.
+        for (client& c : clients_)
+            close_fd(c);
+        if (server_) {
+            if (!server_->is_closed() || !handlers_finished_) {
+                try {
+                    server_->close(true, [] {});
+                } catch (const std::exception&) {
+                }
+                static_cast<void>(pump([this] { return handlers_finished_; }, 1000 * ms));
+            }
+            server_.reset();
+        }
+        ctx_.reset();
+        CHECK(open_descriptors() == descriptors_before_);
+    }
+
+    void start_server(const server_config& config) override {
+        asio::server_hooks hooks;
+        hooks.on_handler_error = [this](const posix::socket_address& peer,
+                                        std::exception_ptr error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                calls_.push_back(peer.to_string() + ": " + e.what());
+            }
+        };
+        const posix::listen_spec spec = posix::parse_listen_spec(config.listen);
+        server_ = config.form == handler_form::sock
+                      ? asio::server::create_sock(*ctx_, spec, config.opts,
+                                                  asio::line_protocol_sock_handler(), hooks)
+                      : asio::server::create(*ctx_, spec, config.opts,
+                                             asio::line_protocol_handler(), hooks);
+        address_ = server_->listening_on_address();
+        server_->close_finished([this] { close_finished_ = true; });
+        server_->handlers_finished([this] { handlers_finished_ = true; });
+    }
+
+    client_id connect() override {
+        const auto id = static_cast<client_id>(clients_.size());
+        clients_.emplace_back();
+        client& c = clients_.back();
+        c.fd = ::socket(address_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        REQUIRE(c.fd >= 0);
+        // Loopback TCP: 0 or EINPROGRESS while the listen queue is full. A refused
+        // connection (nobody listens any more) shows up as the stream's end.
+        if (::connect(c.fd, address_.data(), address_.length()) != 0 && errno != EINPROGRESS) {
+            c.ended = true;
+        }
+        return id;
+    }
+
+    void send(client_id id, std::string_view data) override {
+        client& c = clients_.at(id);
+        c.unsent.append(data);
+        flush(c);
+    }
+
+    std::optional<std::string> receive_line(client_id id, time_ns timeout_ns) override {
+        std::optional<std::string> line;
+        static_cast<void>(pump(
+            [&] {
+                client& c = clients_.at(id);
+                read_available(c);
+                if (const std::size_t end = c.received.find('\n'); end != std::string::npos) {
+                    line = c.received.substr(0, end);
+                    c.received.erase(0, end + 1);
+                    return true;
+                }
+                return c.ended;
+            },
+            timeout_ns));
+        return line;
+    }
+
+    bool wait_peer_closed(client_id id, time_ns timeout_ns) override {
+        return pump(
+            [&] {
+                client& c = clients_.at(id);
+                read_available(c);
+                c.received.clear();
+                return c.ended;
+            },
+            timeout_ns);
+    }
+
+    void close_client(client_id id) override {
+        client& c = clients_.at(id);
+        flush(c);
+        if (c.unsent.empty()) {
+            close_fd(c);
+        } else {
+            c.close_pending = true;  // closed once its bytes are sent
+        }
+    }
+
+    bool wait_until(const std::function<bool()>& condition, time_ns timeout_ns) override {
+        return pump(condition, timeout_ns);
+    }
+
+    void advance(time_ns duration_ns) override {
+        static_cast<void>(pump([] { return false; }, duration_ns));
+    }
+
+    void close(bool close_existing_connections) override {
+        server_->close(close_existing_connections, [] {});
+        static_cast<void>(pump([] { return false; }, 0));
+    }
+    bool close_finished() const override { return close_finished_; }
+    bool handlers_finished() const override { return handlers_finished_; }
+    bool is_closed() const override { return server_->is_closed(); }
+    std::uint32_t num_connections() const override { return server_->num_connections(); }
+    void set_drop_incoming_connections(bool drop) override {
+        server_->set_drop_incoming_connections(drop);
+    }
+    bool is_dropping_incoming_connections() const override {
+        return server_->is_dropping_incoming_connections();
+    }
+    bool invariant() const override { return server_->invariant(); }
+    core::statistics stats() const override { return server_->stats(); }
+    std::vector<std::string> policy_calls() const override { return calls_; }
+    std::vector<std::string> raised_errors() const override { return raised_; }
+    void inject_accept_errors(const std::vector<int>& errors) override {
+        faults_.insert(faults_.end(), errors.begin(), errors.end());
+        load_faults();
+    }
+
+private:
+    // The backend's seam takes one errno value at a time: a run of equal values is
+    // loaded whenever the previous run is used up.
+    void load_faults() {
+        if (faults_.empty() || server_->pending_accept_faults() > 0) return;
+        const int value = faults_.front();
+        std::uint32_t count = 0;
+        while (!faults_.empty() && faults_.front() == value) {
+            faults_.pop_front();
+            ++count;
+        }
+        server_->inject_accept_faults(value, count);
+    }
+
+    void flush(client& c) {
+        while (c.fd >= 0 && !c.unsent.empty()) {
+            const ssize_t n = ::send(c.fd, c.unsent.data(), c.unsent.size(), MSG_NOSIGNAL);
+            if (n > 0) {
+                c.unsent.erase(0, static_cast<std::size_t>(n));
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == ENOTCONN || errno == EINTR)) break;
+            c.unsent.clear();  // the server is gone: nothing will be read
+            c.ended = true;
+        }
+        if (c.close_pending && c.unsent.empty()) close_fd(c);
+    }
+
+    static void read_available(client& c) {
+        if (c.fd < 0) return;
+        char buffer[65536];
+        // Bounded: at most a few megabytes per look.
+        for (int i = 0; i < 64; ++i) {
+            const ssize_t n = ::recv(c.fd, buffer, sizeof(buffer), 0);
+            if (n > 0) {
+                c.received.append(buffer, static_cast<std::size_t>(n));
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == ENOTCONN || errno == EINTR)) return;
+            c.ended = true;  // 0: end of stream; other errors: reset, refused
+            return;
+        }
+    }
+
+    static void close_fd(client& c) {
+        if (c.fd >= 0) ::close(c.fd);
+        c.fd = -1;
+        c.ended = true;
+    }
+
+    // Runs the io_context and the clients until `condition` holds or the time is
+    // up. Errors raised out of run() are recorded and running goes on.
+    bool pump(const std::function<bool()>& condition, time_ns timeout_ns) {
+        const time_ns until_ns = steady_now_ns() + timeout_ns;
+        // Bounded by the clock; the count guards against a clock that stands still.
+        for (int i = 0; i < 10'000'000; ++i) {
+            for (client& c : clients_)
+                flush(c);
+            if (server_) load_faults();
+            if (condition()) return true;
+            if (steady_now_ns() >= until_ns) return false;
+            try {
+                if (ctx_->stopped()) ctx_->restart();
+                if (ctx_->run_one_for(std::chrono::milliseconds(1)) == 0) {
+                    std::this_thread::sleep_for(std::chrono::microseconds(200));
+                }
+            } catch (const std::exception& e) {
+                raised_.emplace_back(e.what());
+            }
+        }
+        return condition();
+    }
+
+    std::size_t descriptors_before_;
+    std::optional<net::io_context> ctx_;
+    std::optional<asio::server> server_;
+    posix::socket_address address_;
+    std::deque<client> clients_;
+    std::deque<int> faults_;
+    std::vector<std::string> calls_;
+    std::vector<std::string> raised_;
+    bool close_finished_ = false;
+    bool handlers_finished_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<harness> make_harness() {
+    return std::make_unique<asio_harness>();
+}
+
+}  // namespace berth::conformance

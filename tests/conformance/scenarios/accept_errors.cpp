@@ -1,0 +1,100 @@
+// SEMANTICS.md section 6: accept errors of every class, through the fault seam.
+#include <cerrno>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "berth/core/accept_error.hpp"
+#include "harness.hpp"
+
+namespace berth::conformance {
+
+namespace {
+
+server_config config(core::exhaustion_mode mode) {
+    server_config cfg;
+    cfg.opts.max_connections = 4;
+    cfg.opts.on_handler_error = core::error_policy::ignore;
+    cfg.opts.on_accept_exhaustion = mode;
+    return cfg;
+}
+
+std::uint64_t errors_of(const harness& h, core::accept_error_class c) {
+    return h.stats().accept_errors_of(c);
+}
+
+}  // namespace
+
+TEST_CASE("EMFILE pauses accepting with exponential back-off, then accepting recovers") {
+    auto h = make_harness();
+    h->start_server(config(core::exhaustion_mode::back_off));
+    h->inject_accept_errors({EMFILE, EMFILE, EMFILE});
+    const client_id c = h->connect();
+    h->send(c, "late\n");
+    // 5 + 10 + 20 ms of back-off before the fourth attempt succeeds.
+    CHECK(h->receive_line(c, 200 * ms) == "late");
+    CHECK(h->stats().back_off_pauses == 3);
+    CHECK(errors_of(*h, core::accept_error_class::out_of_resources) == 3);
+    CHECK_FALSE(h->is_closed());
+    CHECK(h->raised_errors().empty());
+    CHECK(h->invariant());
+}
+
+TEST_CASE("a per-connection accept error skips that connection and accepting goes on") {
+    auto h = make_harness();
+    h->start_server(config(core::exhaustion_mode::back_off));
+    h->inject_accept_errors({ECONNABORTED});
+    const client_id first = h->connect();
+    h->advance(1 * ms);
+    const client_id second = h->connect();
+    h->send(second, "ok\n");
+    CHECK(h->receive_line(second, 50 * ms) == "ok");
+    CHECK(errors_of(*h, core::accept_error_class::per_connection) == 1);
+    CHECK(h->stats().back_off_pauses == 0);
+    CHECK_FALSE(h->is_closed());
+    static_cast<void>(first);
+    CHECK(h->invariant());
+}
+
+TEST_CASE("a fatal accept error closes the listening socket and raises") {
+    auto h = make_harness();
+    h->start_server(config(core::exhaustion_mode::back_off));
+    h->inject_accept_errors({EINVAL});
+    const client_id c = h->connect();
+    CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, 50 * ms));
+    REQUIRE(h->raised_errors().size() == 1);
+    CHECK(h->raised_errors()[0].find("accept") != std::string::npos);
+    CHECK(h->is_closed());
+    CHECK(h->wait_until([&] { return h->close_finished(); }, 50 * ms));
+    CHECK(h->wait_peer_closed(c, 50 * ms));
+    CHECK(errors_of(*h, core::accept_error_class::fatal) == 1);
+    CHECK(h->invariant());
+}
+
+TEST_CASE("shed mode: running out of descriptors closes the queued connections promptly") {
+    auto h = make_harness();
+    server_config cfg = config(core::exhaustion_mode::shed);
+    cfg.opts.max_accepts_per_batch = 4;  // room to find the queue empty and stop shedding
+    h->start_server(cfg);
+    h->inject_accept_errors({EMFILE});
+    const client_id waiting = h->connect();
+    CHECK(h->wait_peer_closed(waiting, 50 * ms));
+    CHECK(h->stats().shed == 1);
+    const client_id next = h->connect();
+    h->send(next, "served\n");
+    CHECK(h->receive_line(next, 50 * ms) == "served");
+    CHECK(h->invariant());
+}
+
+TEST_CASE("EAGAIN ends the batch quietly and the loop waits for readability again") {
+    auto h = make_harness();
+    h->start_server(config(core::exhaustion_mode::back_off));
+    h->inject_accept_errors({EAGAIN, EINTR});
+    const client_id c = h->connect();
+    h->send(c, "x\n");
+    CHECK(h->receive_line(c, 50 * ms) == "x");
+    CHECK(h->stats().back_off_pauses == 0);
+    CHECK(h->raised_errors().empty());
+}
+
+}  // namespace berth::conformance

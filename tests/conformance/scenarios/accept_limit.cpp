@@ -1,0 +1,88 @@
+// SEMANTICS.md section 4: the accept loop and max_connections.
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "harness.hpp"
+
+namespace berth::conformance {
+
+namespace {
+
+server_config limited(std::uint32_t max_connections) {
+    server_config cfg;
+    cfg.opts.max_connections = max_connections;
+    cfg.opts.backlog = 16;
+    cfg.opts.on_handler_error = core::error_policy::ignore;
+    return cfg;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "limit 2 with 5 blocked clients admits exactly 2, then one per finished handler in "
+    "accept order") {
+    auto h = make_harness();
+    h->start_server(limited(2));
+    std::vector<client_id> c;
+    for (int i = 0; i < 5; ++i) {
+        c.push_back(h->connect());
+        h->send(c.back(), "hello " + std::to_string(i) + "\n");
+        h->advance(2 * ms);  // keeps the kernel's accept order the connect order
+    }
+    CHECK(h->receive_line(c[0], 50 * ms) == "hello 0");
+    CHECK(h->receive_line(c[1], 50 * ms) == "hello 1");
+    CHECK(h->num_connections() == 2);
+    for (int i = 2; i < 5; ++i)
+        CHECK_FALSE(h->receive_line(c[static_cast<std::size_t>(i)], 10 * ms).has_value());
+    CHECK(h->num_connections() == 2);
+
+    for (std::size_t finished = 0; finished < 3; ++finished) {
+        h->send(c[finished], "quit\n");
+        CHECK(h->receive_line(c[finished], 50 * ms) == "bye");
+        const std::size_t next = finished + 2;
+        CHECK(h->receive_line(c[next], 50 * ms) == "hello " + std::to_string(next));
+        for (std::size_t later = next + 1; later < 5; ++later)
+            CHECK_FALSE(h->receive_line(c[later], 5 * ms).has_value());
+        CHECK(h->num_connections() == 2);
+    }
+    CHECK(h->stats().accepted == 5);
+    CHECK(h->stats().handlers_started == 5);
+    CHECK(h->invariant());
+}
+
+TEST_CASE("a slot is freed only when the handler has finished and its socket is closed") {
+    auto h = make_harness();
+    h->start_server(limited(1));
+    const client_id a = h->connect();
+    h->send(a, "one\n");
+    CHECK(h->receive_line(a, 50 * ms) == "one");
+    const client_id b = h->connect();
+    h->send(b, "two\n");
+    CHECK_FALSE(h->receive_line(b, 20 * ms).has_value());
+    h->close_client(a);  // the handler sees the end of the stream and finishes
+    CHECK(h->receive_line(b, 50 * ms) == "two");
+    CHECK(h->num_connections() == 1);
+    CHECK(h->stats().handler_ok == 1);
+    CHECK(h->invariant());
+}
+
+TEST_CASE("a batch takes at most max_accepts_per_batch and never more than the free slots") {
+    auto h = make_harness();
+    server_config cfg = limited(3);
+    cfg.opts.max_accepts_per_batch = 8;
+    h->start_server(cfg);
+    std::vector<client_id> c;
+    for (int i = 0; i < 6; ++i) {
+        c.push_back(h->connect());
+        h->send(c.back(), "x\n");
+    }
+    CHECK(h->wait_until([&] { return h->num_connections() == 3; }, 50 * ms));
+    h->advance(20 * ms);
+    CHECK(h->num_connections() == 3);
+    CHECK(h->stats().accepted == 3);
+    CHECK(h->invariant());
+}
+
+}  // namespace berth::conformance

@@ -1,0 +1,102 @@
+// SEMANTICS.md section 5: every policy with a failing handler, in both forms.
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "harness.hpp"
+
+namespace berth::conformance {
+
+namespace {
+
+server_config config(core::error_policy policy, handler_form form) {
+    server_config cfg;
+    cfg.opts.max_connections = 2;
+    cfg.opts.on_handler_error = policy;
+    cfg.form = form;
+    return cfg;
+}
+
+bool contains(const std::string& text, const char* part) {
+    return text.find(part) != std::string::npos;
+}
+
+// A failing handler's connection is closed and its slot freed; another client is
+// then served, whatever the policy.
+void fail_one(harness& h) {
+    const client_id c = h.connect();
+    h.send(c, "fail\n");
+    CHECK(h.wait_peer_closed(c, 50 * ms));
+    CHECK(h.wait_until([&] { return h.stats().handler_errors == 1; }, 50 * ms));
+}
+
+}  // namespace
+
+TEST_CASE("ignore: a failing handler closes its connection and nothing else happens") {
+    for (const handler_form form : {handler_form::sock, handler_form::stream}) {
+        auto h = make_harness();
+        h->start_server(config(core::error_policy::ignore, form));
+        fail_one(*h);
+        CHECK(h->policy_calls().empty());
+        CHECK(h->raised_errors().empty());
+        CHECK_FALSE(h->is_closed());
+        const client_id next = h->connect();
+        h->send(next, "n\n");
+        CHECK(h->receive_line(next, 50 * ms) == "n");
+        CHECK(h->num_connections() == 1);
+        CHECK(h->invariant());
+    }
+}
+
+TEST_CASE("call: the function gets the peer and the error after the slot is freed") {
+    for (const handler_form form : {handler_form::sock, handler_form::stream}) {
+        auto h = make_harness();
+        h->start_server(config(core::error_policy::call, form));
+        fail_one(*h);
+        CHECK(h->wait_until([&] { return h->policy_calls().size() == 1; }, 50 * ms));
+        REQUIRE(h->policy_calls().size() == 1);
+        CHECK(contains(h->policy_calls()[0], ": fail requested"));
+        CHECK(h->policy_calls()[0].size() > std::string(": fail requested").size());
+        CHECK(h->num_connections() == 0);
+        CHECK_FALSE(h->is_closed());
+        CHECK(h->invariant());
+    }
+}
+
+TEST_CASE(
+    "raise: the error propagates out of run, the server closes first, slots are not "
+    "leaked and existing connections keep running") {
+    for (const handler_form form : {handler_form::sock, handler_form::stream}) {
+        auto h = make_harness();
+        h->start_server(config(core::error_policy::raise, form));
+        const client_id survivor = h->connect();
+        h->send(survivor, "s\n");
+        CHECK(h->receive_line(survivor, 50 * ms) == "s");
+        fail_one(*h);
+        CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, 50 * ms));
+        REQUIRE(h->raised_errors().size() == 1);
+        CHECK(contains(h->raised_errors()[0], "fail requested"));
+        CHECK(h->is_closed());
+        CHECK(h->num_connections() == 1);
+        h->send(survivor, "t\n");
+        CHECK(h->receive_line(survivor, 50 * ms) == "t");
+        h->send(survivor, "quit\n");
+        CHECK(h->receive_line(survivor, 50 * ms) == "bye");
+        CHECK(h->wait_until([&] { return h->handlers_finished(); }, 50 * ms));
+        CHECK(h->num_connections() == 0);
+        CHECK(h->invariant());
+    }
+}
+
+TEST_CASE("a handler that finishes normally is not an error") {
+    auto h = make_harness();
+    h->start_server(config(core::error_policy::call, handler_form::sock));
+    const client_id c = h->connect();
+    h->send(c, "quit\n");
+    CHECK(h->receive_line(c, 50 * ms) == "bye");
+    CHECK(h->wait_peer_closed(c, 50 * ms));
+    CHECK(h->wait_until([&] { return h->stats().handler_ok == 1; }, 50 * ms));
+    CHECK(h->policy_calls().empty());
+}
+
+}  // namespace berth::conformance

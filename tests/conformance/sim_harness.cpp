@@ -1,0 +1,187 @@
+// The conformance harness over the simulator: virtual time, the simulated kernel,
+// the line protocol handler of berth::sim.
+#include <cerrno>
+#include <exception>
+
+#include "berth/sim/kernel.hpp"
+#include "berth/sim/line_protocol.hpp"
+#include "berth/sim/server.hpp"
+#include "berth/sim/world.hpp"
+#include "harness.hpp"
+
+namespace berth::conformance {
+
+namespace {
+
+struct client {
+    std::optional<sim::socket> sock;
+    std::string unsent;  // queued before the connect completed
+    int error = 0;
+    bool connected = false;
+    bool done = false;
+    bool close_pending = false;  // closed by the scenario before the connect completed
+};
+
+sim::world_config harness_world() {
+    sim::world_config c;
+    c.kernel.fd_limit = 256;
+    c.kernel.syn_retry_initial_ns = 10 * ms;  // short, as real-backend scenarios are
+    return c;
+}
+
+class sim_harness final : public harness {
+public:
+    sim_harness() : world_(1, harness_world()) {}
+
+    void start_server(const server_config& config) override {
+        sim::server_hooks hooks;
+        hooks.on_handler_error = [this](const std::string& peer, std::exception_ptr error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                calls_.push_back(peer + ": " + e.what());
+            }
+        };
+        server_ = config.form == handler_form::sock
+                      ? sim::server::create_sock(world_, config.listen, config.opts,
+                                                 sim::line_protocol_sock_handler(world_), hooks)
+                      : sim::server::create(world_, config.listen, config.opts,
+                                            sim::line_protocol_stream_handler(world_), hooks);
+        server_->close_finished([this] { close_finished_ = true; });
+        server_->handlers_finished([this] { handlers_finished_ = true; });
+    }
+
+    client_id connect() override {
+        const auto id = static_cast<client_id>(clients_.size());
+        clients_.emplace_back();
+        world_.net().connect(server_->listening_on(), [this, id](int error, std::uint32_t ep) {
+            client& c = clients_[id];
+            c.done = true;
+            c.error = error;
+            if (error != 0) return;
+            c.connected = true;
+            c.sock.emplace(world_, ep);
+            if (!c.unsent.empty()) c.sock->send(c.unsent);
+            c.unsent.clear();
+            if (c.close_pending) c.sock->close();
+        });
+        return id;
+    }
+
+    void send(client_id id, std::string_view data) override {
+        client& c = clients_.at(id);
+        if (c.connected) {
+            c.sock->send(data);
+        } else {
+            c.unsent.append(data);
+        }
+    }
+
+    std::optional<std::string> receive_line(client_id id, time_ns timeout_ns) override {
+        std::optional<std::string> line;
+        static_cast<void>(pump(
+            [&] {
+                const client& c = clients_.at(id);
+                if (c.done && !c.connected) return true;
+                if (!c.connected) return false;
+                std::string text;
+                sim::io_result status;
+                if (!world_.net().read_line(c.sock->endpoint(), text, status)) return false;
+                if (status.bytes > 0) line = std::move(text);
+                return true;
+            },
+            timeout_ns));
+        return line;
+    }
+
+    bool wait_peer_closed(client_id id, time_ns timeout_ns) override {
+        return pump(
+            [&] {
+                const client& c = clients_.at(id);
+                if (c.done && !c.connected) return true;
+                if (!c.connected) return false;
+                std::string sink;
+                // Bounded: each read takes what is there, at most the whole buffer.
+                for (int i = 0; i < 1024; ++i) {
+                    const sim::io_result r = world_.net().read(c.sock->endpoint(), sink, 1 << 20);
+                    sink.clear();
+                    if (r.eof || (r.error != 0 && r.error != EAGAIN)) return true;
+                    if (r.bytes == 0) return false;
+                }
+                return false;
+            },
+            timeout_ns);
+    }
+
+    void close_client(client_id id) override {
+        client& c = clients_.at(id);
+        if (c.connected) {
+            c.sock->close();
+        } else {
+            c.close_pending = true;
+        }
+    }
+
+    bool wait_until(const std::function<bool()>& condition, time_ns timeout_ns) override {
+        return pump(condition, timeout_ns);
+    }
+
+    void advance(time_ns duration_ns) override {
+        static_cast<void>(pump([] { return false; }, duration_ns));
+    }
+
+    void close(bool close_existing_connections) override {
+        server_->close(close_existing_connections);
+        static_cast<void>(pump([] { return false; }, 0));
+    }
+    bool close_finished() const override { return close_finished_; }
+    bool handlers_finished() const override { return handlers_finished_; }
+    bool is_closed() const override { return server_->is_closed(); }
+    std::uint32_t num_connections() const override { return server_->num_connections(); }
+    void set_drop_incoming_connections(bool drop) override {
+        server_->set_drop_incoming_connections(drop);
+    }
+    bool is_dropping_incoming_connections() const override {
+        return server_->is_dropping_incoming_connections();
+    }
+    bool invariant() const override { return server_->invariant(); }
+    core::statistics stats() const override { return server_->stats(); }
+    std::vector<std::string> policy_calls() const override { return calls_; }
+    std::vector<std::string> raised_errors() const override { return raised_; }
+    void inject_accept_errors(const std::vector<int>& errors) override {
+        world_.net().inject_accept_errors(errors);
+    }
+
+private:
+    // Runs the world; errors raised out of it are recorded, failed checks fail
+    // the scenario.
+    bool pump(const std::function<bool()>& condition, time_ns timeout_ns) {
+        const time_ns until_ns = world_.now_ns() + timeout_ns;
+        for (int i = 0; i < 1000; ++i) {
+            try {
+                return world_.run_until(condition, until_ns - world_.now_ns(), 10'000'000);
+            } catch (const sim::check_failure&) {
+                throw;
+            } catch (const std::exception& e) {
+                raised_.emplace_back(e.what());
+            }
+        }
+        return condition();
+    }
+
+    sim::world world_;
+    std::optional<sim::server> server_;
+    std::vector<client> clients_;
+    std::vector<std::string> calls_;
+    std::vector<std::string> raised_;
+    bool close_finished_ = false;
+    bool handlers_finished_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<harness> make_harness() {
+    return std::make_unique<sim_harness>();
+}
+
+}  // namespace berth::conformance

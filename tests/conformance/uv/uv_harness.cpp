@@ -1,0 +1,283 @@
+// The conformance harness over the libuv backend: a loop of the harness's own,
+// real loopback sockets for the clients (non-blocking, served between turns of the
+// loop), the line protocol handlers of berth/uv/line_protocol.hpp, and errors
+// raised on the loop collected from berth::uv::run.
+#include <cerrno>
+#include <chrono>
+#include <exception>
+#include <netinet/in.h>
+#include <optional>
+#include <poll.h>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include "berth/posix/parse_listen_spec.hpp"
+#include "berth/uv/line_protocol.hpp"
+#include "berth/uv/run.hpp"
+#include "berth/uv/server.hpp"
+#include "harness.hpp"
+
+namespace berth::conformance {
+
+namespace {
+
+// Longest a loop turn blocks: the clients are served between turns.
+constexpr std::uint64_t tick_ms = 1;
+// Turns of the loop when the harness shuts down; far more than a close needs.
+constexpr int shutdown_turns_max = 10'000;
+
+time_ns clock_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+struct client {
+    int fd = -1;
+    bool connecting = true;
+    bool failed = false;  // the connect was refused or reset
+    bool ended = false;   // end of stream or an error seen on read
+    std::string unsent;
+    std::string in;
+};
+
+class uv_harness final : public harness {
+public:
+    uv_harness() {
+        REQUIRE(uv_loop_init(&loop_) == 0);
+        REQUIRE(uv_timer_init(&loop_, &tick_) == 0);
+    }
+
+    uv_harness(const uv_harness&) = delete;
+    uv_harness& operator=(const uv_harness&) = delete;
+
+    ~uv_harness() override {
+        for (client& c : clients_)
+            if (c.fd >= 0) ::close(c.fd);
+        if (server_ && !server_->is_closed()) server_->close(true);
+        uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+        // The server closes its own handles once closed and finished: the loop ends.
+        for (int i = 0; i < shutdown_turns_max; ++i) {
+            try {
+                if (uv::run(&loop_, UV_RUN_ONCE) == 0 && !uv::has_pending_error(&loop_)) break;
+            } catch (const std::exception&) {
+                // Errors raised while shutting down were the scenario's to check.
+            }
+        }
+        server_.reset();
+        uv::forget_loop(&loop_);
+        CHECK(uv_loop_close(&loop_) == 0);
+    }
+
+    void start_server(const server_config& config) override {
+        uv::server_hooks hooks;
+        hooks.on_handler_error = [this](const posix::socket_address& peer,
+                                        std::exception_ptr error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                calls_.push_back(peer.to_string() + ": " + e.what());
+            }
+        };
+        const posix::listen_spec spec = posix::parse_listen_spec(config.listen);
+        server_ = config.form == handler_form::sock
+                      ? uv::server::create_sock(&loop_, spec, config.opts,
+                                                uv::line_protocol_sock_handler(&loop_), hooks)
+                      : uv::server::create(&loop_, spec, config.opts,
+                                           uv::line_protocol_handler(&loop_), hooks);
+        server_->close_finished([this] { close_finished_ = true; });
+        server_->handlers_finished([this] { handlers_finished_ = true; });
+        port_ = server_->listening_on().port;
+    }
+
+    client_id connect() override {
+        const auto id = static_cast<client_id>(clients_.size());
+        client& c = clients_.emplace_back();
+        c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        REQUIRE(c.fd >= 0);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(port_);
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) == 0) {
+            c.connecting = false;
+        } else if (errno != EINPROGRESS) {
+            c.failed = true;
+            c.connecting = false;
+        }
+        return id;
+    }
+
+    void send(client_id id, std::string_view data) override {
+        clients_.at(id).unsent.append(data);
+        serve_clients();
+    }
+
+    std::optional<std::string> receive_line(client_id id, time_ns timeout_ns) override {
+        const reading_guard guard(*this, id);
+        std::optional<std::string> line;
+        static_cast<void>(pump(
+            [&] {
+                client& c = clients_.at(id);
+                const std::size_t nl = c.in.find('\n');
+                if (nl != std::string::npos) {
+                    line = c.in.substr(0, nl);
+                    c.in.erase(0, nl + 1);
+                    return true;
+                }
+                return c.failed || c.ended;
+            },
+            timeout_ns));
+        return line;
+    }
+
+    bool wait_peer_closed(client_id id, time_ns timeout_ns) override {
+        const reading_guard guard(*this, id);
+        return pump(
+            [&] {
+                client& c = clients_.at(id);
+                c.in.clear();
+                return c.failed || c.ended;
+            },
+            timeout_ns);
+    }
+
+    void close_client(client_id id) override {
+        client& c = clients_.at(id);
+        if (c.fd >= 0) ::close(c.fd);
+        c.fd = -1;
+        c.ended = true;
+    }
+
+    bool wait_until(const std::function<bool()>& condition, time_ns timeout_ns) override {
+        return pump(condition, timeout_ns);
+    }
+
+    void advance(time_ns duration_ns) override {
+        static_cast<void>(pump([] { return false; }, duration_ns));
+    }
+
+    void close(bool close_existing_connections) override {
+        server_->close(close_existing_connections);
+        run_turn(UV_RUN_NOWAIT);
+    }
+    bool close_finished() const override { return close_finished_; }
+    bool handlers_finished() const override { return handlers_finished_; }
+    bool is_closed() const override { return server_->is_closed(); }
+    std::uint32_t num_connections() const override { return server_->num_connections(); }
+    void set_drop_incoming_connections(bool drop) override {
+        server_->set_drop_incoming_connections(drop);
+    }
+    bool is_dropping_incoming_connections() const override {
+        return server_->is_dropping_incoming_connections();
+    }
+    bool invariant() const override { return server_->invariant(); }
+    core::statistics stats() const override { return server_->stats(); }
+    std::vector<std::string> policy_calls() const override { return calls_; }
+    std::vector<std::string> raised_errors() const override { return raised_; }
+    void inject_accept_errors(const std::vector<int>& errors) override {
+        for (const int e : errors)
+            server_->inject_accept_faults(e, 1);
+    }
+
+private:
+    void run_turn(uv_run_mode mode) {
+        try {
+            static_cast<void>(uv::run(&loop_, mode));
+        } catch (const std::exception& e) {
+            raised_.emplace_back(e.what());
+        }
+    }
+
+    // Completes connects and sends what is queued, without blocking; reads only
+    // for the client being waited on (a client that is not asked never reads, so
+    // its peer's writes pile up as with a real slow reader).
+    void serve_clients() {
+        for (std::size_t i = 0; i < clients_.size(); ++i) {
+            client& c = clients_[i];
+            if (c.fd < 0 || c.failed) continue;
+            if (c.connecting) {
+                pollfd p{c.fd, POLLOUT, 0};
+                if (::poll(&p, 1, 0) <= 0) continue;
+                int error = 0;
+                socklen_t length = sizeof(error);
+                ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &length);
+                c.connecting = false;
+                if (error != 0) {
+                    c.failed = true;
+                    continue;
+                }
+            }
+            while (!c.unsent.empty()) {
+                const ssize_t n = ::send(c.fd, c.unsent.data(), c.unsent.size(), MSG_NOSIGNAL);
+                if (n <= 0) break;
+                c.unsent.erase(0, static_cast<std::size_t>(n));
+            }
+            if (i != reading_) continue;
+            char buffer[64 * 1024];
+            // Bounded: at most 64 reads of a full buffer per turn.
+            for (int turn = 0; turn < 64 && !c.ended; ++turn) {
+                const ssize_t n = ::recv(c.fd, buffer, sizeof(buffer), 0);
+                if (n > 0) {
+                    c.in.append(buffer, static_cast<std::size_t>(n));
+                    continue;
+                }
+                if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                    c.ended = true;
+                }
+                break;
+            }
+        }
+    }
+
+    // Runs the loop and serves the clients until `condition` holds or the time is up.
+    bool pump(const std::function<bool()>& condition, time_ns timeout_ns) {
+        const time_ns until_ns = clock_ns() + timeout_ns;
+        static_cast<void>(uv_timer_start(
+            &tick_, [](uv_timer_t*) {}, tick_ms, tick_ms));
+        bool met = false;
+        // Bounded by the clock: every turn blocks at most tick_ms.
+        for (;;) {
+            serve_clients();
+            if (condition()) {
+                met = true;
+                break;
+            }
+            if (clock_ns() >= until_ns) break;
+            run_turn(UV_RUN_ONCE);
+        }
+        static_cast<void>(uv_timer_stop(&tick_));
+        return met;
+    }
+
+    struct reading_guard {
+        reading_guard(uv_harness& h, client_id id) : self(h) { self.reading_ = id; }
+        reading_guard(const reading_guard&) = delete;
+        reading_guard& operator=(const reading_guard&) = delete;
+        ~reading_guard() { self.reading_ = no_client; }
+        uv_harness& self;
+    };
+    static constexpr std::size_t no_client = static_cast<std::size_t>(-1);
+
+    std::size_t reading_ = no_client;
+    uv_loop_t loop_{};
+    uv_timer_t tick_{};
+    std::optional<uv::server> server_;
+    std::uint16_t port_ = 0;
+    std::vector<client> clients_;
+    std::vector<std::string> calls_;
+    std::vector<std::string> raised_;
+    bool close_finished_ = false;
+    bool handlers_finished_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<harness> make_harness() {
+    return std::make_unique<uv_harness>();
+}
+
+}  // namespace berth::conformance
