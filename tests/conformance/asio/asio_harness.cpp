@@ -7,14 +7,14 @@
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <fcntl.h>
 #include <filesystem>
+#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <sys/socket.h>
 
 #include "berth/asio/line_protocol.hpp"
 #include "berth/asio/server.hpp"

@@ -1,0 +1,148 @@
+// The public face of the Asio server: creation (options checked before anything
+// is opened), the user's calls, and the description.
+#include "berth/asio/server.hpp"
+
+#include <ostream>
+
+#include "berth/core/detail/assert.hpp"
+#include "berth/posix/default_max_connections.hpp"
+#include "server_impl.hpp"
+
+namespace berth::asio {
+
+namespace {
+
+std::shared_ptr<detail::server_impl> make(const executor& ex, const posix::listen_spec& spec,
+                                          core::options opts, sock_handler sock,
+                                          stream_handler stream, server_hooks hooks) {
+    // SEMANTICS.md section 2: every option is checked before a socket exists.
+    if (opts.max_connections == 0) opts.max_connections = posix::default_max_connections();
+    if (const auto error = core::validate(opts)) throw creation_error(error->message);
+    if (opts.on_handler_error == core::error_policy::call && !hooks.on_handler_error) {
+        throw creation_error(
+            "on_handler_error is call, but server_hooks::on_handler_error is not set");
+    }
+    posix::listener l = posix::listener::create(spec, opts.backlog);
+    auto impl = std::make_shared<detail::server_impl>(ex, std::move(l), opts, std::move(sock),
+                                                      std::move(stream), std::move(hooks));
+    impl->start();
+    return impl;
+}
+
+void write_json_string(std::ostream& os, const std::string& text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    os << '"';
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            os << '\\' << c;
+        } else if (byte < 0x20) {
+            os << "\\u00" << hex[byte >> 4] << hex[byte & 0xf];
+        } else {
+            os << c;
+        }
+    }
+    os << '"';
+}
+
+}  // namespace
+
+server server::create_sock(const executor& ex, const posix::listen_spec& spec, core::options opts,
+                           sock_handler handler, server_hooks hooks) {
+    if (!handler) throw creation_error("create_sock: the handler is empty");
+    return server(make(ex, spec, opts, std::move(handler), nullptr, std::move(hooks)));
+}
+
+server server::create(const executor& ex, const posix::listen_spec& spec, core::options opts,
+                      stream_handler handler, server_hooks hooks) {
+    if (!handler) throw creation_error("create: the handler is empty");
+    return server(make(ex, spec, opts, nullptr, std::move(handler), std::move(hooks)));
+}
+
+void server::start_close(bool close_existing_connections, std::chrono::nanoseconds drain_timeout) {
+    core::time_ns deadline_ns = core::no_deadline_ns;
+    if (drain_timeout != std::chrono::nanoseconds::max()) {
+        BERTH_ASSERT(drain_timeout.count() >= 0);
+        deadline_ns = detail::server_impl::now_ns() + drain_timeout.count();
+    }
+    impl_->request_close(close_existing_connections, deadline_ns);
+}
+
+std::uint32_t server::num_connections() const {
+    return impl_->core.num_connections();
+}
+bool server::is_closed() const {
+    return impl_->core.is_closed();
+}
+const posix::listen_endpoint& server::listening_on() const {
+    return impl_->listen.listening_on();
+}
+posix::socket_address server::listening_on_address() const {
+    return impl_->listen.listening_on_address();
+}
+int server::listening_socket() const {
+    return impl_->listen.fd();
+}
+void server::set_drop_incoming_connections(bool drop) {
+    impl_->set_drop(drop);
+}
+bool server::is_dropping_incoming_connections() const {
+    return impl_->core.is_dropping_incoming_connections();
+}
+bool server::invariant() const {
+    return impl_->check_invariant() == nullptr;
+}
+const char* server::check_invariant() const {
+    return impl_->check_invariant();
+}
+const core::statistics& server::stats() const {
+    return impl_->core.stats();
+}
+const core::options& server::options() const {
+    return impl_->core.opts();
+}
+executor server::get_executor() const {
+    return impl_->exec;
+}
+void server::inject_accept_faults(int error_value, std::uint32_t count) {
+    impl_->faults = posix::accept_faults{error_value, count};
+}
+
+std::uint32_t server::pending_accept_faults() const {
+    return impl_->faults.remaining;
+}
+
+std::ostream& operator<<(std::ostream& os, const server& s) {
+    const detail::server_impl& impl = *s.impl_;
+    os << "listening_on: " << impl.listen.listening_on().to_string() << " (asio)\n"
+       << impl.core << "\npeers:";
+    bool any = false;
+    for (const auto& c : impl.connections) {
+        if (c == nullptr) continue;
+        os << "\n  " << c->id.index << '.' << c->id.generation << ' ' << c->peer;
+        any = true;
+    }
+    if (!any) os << " none";
+    return os;
+}
+
+void server::write_json(std::ostream& os) const {
+    const detail::server_impl& impl = *impl_;
+    os << "{\"listening_on\":";
+    write_json_string(os, impl.listen.listening_on().to_string());
+    os << ",\"backend\":\"asio\",\"core\":";
+    impl.core.write_json(os);
+    os << ",\"peers\":[";
+    bool first = true;
+    for (const auto& c : impl.connections) {
+        if (c == nullptr) continue;
+        os << (first ? "" : ",") << "{\"index\":" << c->id.index
+           << ",\"generation\":" << c->id.generation << ",\"peer\":";
+        write_json_string(os, c->peer.to_string());
+        os << '}';
+        first = false;
+    }
+    os << "]}";
+}
+
+}  // namespace berth::asio
