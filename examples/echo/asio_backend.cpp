@@ -1,0 +1,78 @@
+// berth-echo's Asio side: the line protocol of berth/asio/line_protocol.hpp on an
+// io_context, signals through asio::signal_set.
+#include "asio_backend.hpp"
+
+#include <csignal>
+#include <exception>
+#include <optional>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "berth/asio/line_protocol.hpp"
+#include "berth/asio/server.hpp"
+#include "berth/posix/listen_error.hpp"
+#include "echo_report.hpp"
+
+namespace berth::echo {
+
+namespace {
+
+namespace net = boost::asio;
+
+// Signals are watched until the server has finished; then nothing is left to run.
+void watch_signals(net::signal_set& signals, asio::server& s, bool close_existing, bool& closing) {
+    signals.async_wait([&signals, &s, close_existing, &closing](const boost::system::error_code& ec,
+                                                                int signal_number) {
+        if (ec) return;  // cancelled: the server has finished
+        if (signal_number == SIGUSR1) {
+            s.set_drop_incoming_connections(!s.is_dropping_incoming_connections());
+        } else if (signal_number == SIGUSR2) {
+            print_statistics(s);
+        } else if (!closing) {  // SIGINT, SIGTERM
+            closing = true;
+            s.close(close_existing, [] {});
+            s.handlers_finished([&signals, &s] {
+                print_statistics(s);
+                signals.cancel();
+            });
+        }
+        watch_signals(signals, s, close_existing, closing);
+    });
+}
+
+}  // namespace
+
+int run_echo_asio(const echo_options& opts) {
+    net::io_context ctx(1);
+    // Installed before the server exists, so no signal is lost after "listening on".
+    net::signal_set signals(ctx, SIGUSR1, SIGUSR2, SIGINT);
+    signals.add(SIGTERM);
+    asio::server_hooks hooks;
+    hooks.on_handler_error = print_handler_error;
+    std::optional<asio::server> s;
+    try {
+        s.emplace(asio::server::create(ctx, opts.listen, opts.server, asio::line_protocol_handler(),
+                                       std::move(hooks)));
+    } catch (const asio::creation_error& e) {
+        print_error(e.what());
+        return exit_usage;
+    } catch (const posix::listen_error& e) {
+        print_error(e.what());
+        return exit_bind_failed;
+    }
+    print_line_to_stdout("listening on " + address_text(*s) + "\n");
+
+    bool closing = false;
+    watch_signals(signals, *s, opts.close_existing_connections, closing);
+    try {
+        ctx.run();
+    } catch (const std::exception& e) {
+        // --on-handler-error raise (or a fatal accept error): the error ends the process.
+        print_error(e.what());
+        return exit_handler_error;
+    }
+    return exit_ok;
+}
+
+}  // namespace berth::echo

@@ -1,0 +1,37 @@
+// The command line of berth-echo: parsed into options, or refused with a message.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "berth/core/options.hpp"
+#include "berth/posix/listen_spec.hpp"
+
+namespace berth::echo {
+
+inline constexpr const char* usage_text =
+    "usage: berth-echo [--backend asio|uv] [--listen ADDR] [--max-connections N]\n"
+    "                  [--max-accepts-per-batch N] [--backlog N]\n"
+    "                  [--on-handler-error raise|ignore|call] [--drop-incoming]\n"
+    "                  [--buffer-age-limit SECONDS|unlimited] [--close-existing-connections]\n"
+    "ADDR: HOST:PORT (IPv4, or [IPv6]:PORT; port 0 lets the OS choose), unix:PATH, or\n"
+    "unix:@NAME (abstract). Default 127.0.0.1:7000.\n";
+
+enum class echo_backend : std::uint8_t { asio, uv };
+
+struct echo_options {
+    echo_backend backend = echo_backend::asio;
+    posix::listen_spec listen = posix::listen_spec::of_port(7000);
+    /// max_connections 0: the backend's default (90% of the descriptor limit).
+    core::options server;
+    bool close_existing_connections = false;
+    bool help = false;
+};
+
+/// The options, or throws std::invalid_argument with a message naming the flag
+/// and what is wrong. `args` excludes the program name.
+[[nodiscard]] echo_options parse_echo_options(const std::vector<std::string>& args);
+
+}  // namespace berth::echo

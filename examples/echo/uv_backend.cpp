@@ -1,0 +1,105 @@
+// berth-echo's libuv side: the line protocol of berth/uv/line_protocol.hpp on a
+// uv loop, signals through uv_signal_t. SIGUSR1 toggles drop mode, SIGUSR2 prints
+// the statistics, SIGINT/SIGTERM close (with --close-existing-connections, the
+// connections too), print the statistics once the handlers have finished, and end.
+#include "uv_backend.hpp"
+
+#include <array>
+#include <csignal>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include <uv.h>
+
+#include "berth/posix/listen_error.hpp"
+#include "berth/uv/line_protocol.hpp"
+#include "berth/uv/run.hpp"
+#include "berth/uv/server.hpp"
+#include "echo_report.hpp"
+
+namespace berth::echo {
+
+namespace {
+
+struct echo_state {
+    std::optional<uv::server> server;
+    bool close_existing = false;
+    bool closing = false;
+    std::array<uv_signal_t, 4> signals{};
+};
+
+void close_signals(echo_state& state) {
+    for (uv_signal_t& sig : state.signals)
+        if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&sig))) {
+            uv_close(reinterpret_cast<uv_handle_t*>(&sig), nullptr);
+        }
+}
+
+void on_signal(uv_signal_t* handle, int signal_number) {
+    auto& state = *static_cast<echo_state*>(handle->data);
+    if (!state.server) return;  // not serving yet
+    uv::server& s = *state.server;
+    if (signal_number == SIGUSR1) {
+        s.set_drop_incoming_connections(!s.is_dropping_incoming_connections());
+    } else if (signal_number == SIGUSR2) {
+        print_statistics(s);
+    } else if (!state.closing) {  // SIGINT, SIGTERM
+        state.closing = true;
+        s.close(state.close_existing);
+        s.handlers_finished([&state] {
+            print_statistics(*state.server);
+            close_signals(state);  // nothing is left to run: the loop ends
+        });
+    }
+}
+
+}  // namespace
+
+int run_echo_uv(const echo_options& opts) {
+    uv_loop_t loop{};
+    if (uv_loop_init(&loop) != 0) {
+        print_error("cannot create the libuv loop");
+        return exit_handler_error;
+    }
+    echo_state state;
+    state.close_existing = opts.close_existing_connections;
+    // Installed before the server exists, so no signal is lost after "listening on".
+    constexpr std::array<int, 4> watched = {SIGUSR1, SIGUSR2, SIGINT, SIGTERM};
+    for (std::size_t i = 0; i < watched.size(); ++i) {
+        static_cast<void>(uv_signal_init(&loop, &state.signals[i]));
+        state.signals[i].data = &state;
+        static_cast<void>(uv_signal_start(&state.signals[i], on_signal, watched[i]));
+    }
+    uv::server_hooks hooks;
+    hooks.on_handler_error = print_handler_error;
+    const auto fail_early = [&](const char* message, int code) {
+        print_error(message);
+        close_signals(state);
+        static_cast<void>(uv_run(&loop, UV_RUN_DEFAULT));
+        static_cast<void>(uv_loop_close(&loop));
+        return code;
+    };
+    try {
+        state.server.emplace(uv::server::create(
+            &loop, opts.listen, opts.server, uv::line_protocol_handler(&loop), std::move(hooks)));
+    } catch (const uv::creation_error& e) {
+        return fail_early(e.what(), exit_usage);
+    } catch (const posix::listen_error& e) {
+        return fail_early(e.what(), exit_bind_failed);
+    }
+    print_line_to_stdout("listening on " + address_text(*state.server) + "\n");
+
+    try {
+        static_cast<void>(uv::run(&loop, UV_RUN_DEFAULT));
+    } catch (const std::exception& e) {
+        // --on-handler-error raise (or a fatal accept error): the error ends the process.
+        print_error(e.what());
+        return exit_handler_error;
+    }
+    state.server.reset();
+    static_cast<void>(uv_loop_close(&loop));
+    return exit_ok;
+}
+
+}  // namespace berth::echo
