@@ -53,8 +53,8 @@ std::size_t core_driver::accept_results(const std::vector<int>& results) {
     std::size_t taken = 0;
     for (const int r : results) {
         if (!server_.accept_batch_wants_more()) break;
-        const core::event_error error = r == 0 ? feed(accepted(next_socket()))
-                                               : feed(core::events::accept_failed{r});
+        const core::event_error error =
+            r == 0 ? feed(accepted(next_socket())) : feed(core::events::accept_failed{r});
         if (error != core::event_error::none) {
             throw std::runtime_error("core_driver::accept_results: result refused");
         }

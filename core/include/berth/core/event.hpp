@@ -82,11 +82,10 @@ struct timer_fired {};
 
 namespace berth::core {
 
-using event =
-    std::variant<events::listener_readable, events::socket_accepted, events::socket_shed,
-                 events::accept_failed,
-                 events::batch_done, events::handler_returned, events::writer_failed,
-                 events::peer_gone, events::socket_closed, events::listener_closed,
-                 events::close_requested, events::drop_mode_set, events::timer_fired>;
+using event = std::variant<events::listener_readable, events::socket_accepted, events::socket_shed,
+                           events::accept_failed, events::batch_done, events::handler_returned,
+                           events::writer_failed, events::peer_gone, events::socket_closed,
+                           events::listener_closed, events::close_requested, events::drop_mode_set,
+                           events::timer_fired>;
 
 }  // namespace berth::core

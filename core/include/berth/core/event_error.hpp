@@ -14,7 +14,7 @@ enum class event_error : std::uint8_t {
     readable_not_awaited,          // listener_readable without an outstanding wait_readable
     accept_not_requested,          // socket_accepted / accept_failed outside an accept_batch
     accept_batch_exhausted,        // more results than the batch asked for, or after it ended
-    shed_mismatch,               // socket_shed outside a shed batch, or socket_accepted in one
+    shed_mismatch,                 // socket_shed outside a shed batch, or socket_accepted in one
     batch_not_started,             // batch_done without an outstanding accept_batch
     unknown_connection,            // the id names no live connection and never did
     stale_connection,              // the id named a connection that has been released
