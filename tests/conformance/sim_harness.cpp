@@ -1,7 +1,16 @@
 // The conformance harness over the simulator: virtual time, the simulated kernel,
 // the line protocol handler of berth::sim.
+//
+// Facts of the simulator (backend_facts; docs/simulator.md): addresses are text,
+// so "unix:PATH" and "unix:@NAME" are simulated addresses with no file system
+// behind them and no sun_path limit; the only creation errors its kernel produces
+// are EADDRINUSE (the address is bound) and EMFILE, reported as
+// "listen on <address>: <text> (errno N)". Descriptors are the simulated table's.
 #include <cerrno>
 #include <exception>
+#include <stdexcept>
+
+#include <doctest/doctest.h>
 
 #include "berth/sim/kernel.hpp"
 #include "berth/sim/line_protocol.hpp"
@@ -20,6 +29,7 @@ struct client {
     bool connected = false;
     bool done = false;
     bool close_pending = false;  // closed by the scenario before the connect completed
+    bool closed = false;
 };
 
 sim::world_config harness_world() {
@@ -33,23 +43,61 @@ class sim_harness final : public harness {
 public:
     sim_harness() : world_(1, harness_world()) {}
 
-    void start_server(const server_config& config) override {
+    ~sim_harness() override { shut_down(); }
+
+    backend_facts facts() const override {
+        backend_facts f;
+        f.posix_listen_errors = false;
+        f.unix_sockets_are_files = false;
+        return f;
+    }
+
+    start_result start_server(const server_config& config) override {
         sim::server_hooks hooks;
-        hooks.on_handler_error = [this](const std::string& peer, std::exception_ptr error) {
+        hooks.on_handler_error = [this, raises = config.call_raises](const std::string& peer,
+                                                                     std::exception_ptr error) {
             try {
                 std::rethrow_exception(error);
             } catch (const std::exception& e) {
                 calls_.push_back(peer + ": " + e.what());
             }
+            if (raises) throw std::runtime_error("call raised after " + calls_.back());
         };
-        server_ = config.form == handler_form::sock
-                      ? sim::server::create_sock(world_, config.listen, config.opts,
-                                                 sim::line_protocol_sock_handler(world_), hooks)
-                      : sim::server::create(world_, config.listen, config.opts,
-                                            sim::line_protocol_stream_handler(world_), hooks);
+        try {
+            server_ = config.form == handler_form::sock
+                          ? sim::server::create_sock(world_, config.listen, config.opts,
+                                                     sim::line_protocol_sock_handler(world_), hooks)
+                          : sim::server::create(world_, config.listen, config.opts,
+                                                sim::line_protocol_stream_handler(world_), hooks);
+        } catch (const sim::creation_error& e) {
+            return start_result{e.what()};
+        }
         server_->close_finished([this] { close_finished_ = true; });
         server_->handlers_finished([this] { handlers_finished_ = true; });
+        return {};
     }
+
+    // The sim reports "HOST:PORT" or the address as given ("unix:..."); mapped
+    // here onto the real backends' form (the port, the path, "@NAME").
+    std::string listening_on() const override {
+        const std::string& address = server_->listening_on();
+        if (address.rfind("unix:", 0) == 0) return address.substr(5);
+        return address.substr(address.rfind(':') + 1);
+    }
+
+    std::string bound_address() const override {
+        const std::string& address = server_->listening_on();
+        return address.rfind("unix:", 0) == 0 ? address.substr(5) : address;
+    }
+
+    std::string occupied_address() override {
+        const sim::kernel::listen_result r = world_.net().listen("127.0.0.1:0", 1);
+        REQUIRE(r.error == 0);
+        occupant_ = r.handle;
+        return r.address;
+    }
+
+    std::string scratch_directory() override { return "/sim-scratch"; }
 
     client_id connect() override {
         const auto id = static_cast<client_id>(clients_.size());
@@ -115,6 +163,8 @@ public:
 
     void close_client(client_id id) override {
         client& c = clients_.at(id);
+        if (c.closed) return;
+        c.closed = true;
         if (c.connected) {
             c.sock->close();
         } else {
@@ -134,6 +184,10 @@ public:
         server_->close(close_existing_connections);
         static_cast<void>(pump([] { return false; }, 0));
     }
+    void close_with_drain(time_ns drain_ns) override {
+        server_->close_with_drain(world_.now_ns() + drain_ns);
+        static_cast<void>(pump([] { return false; }, 0));
+    }
     bool close_finished() const override { return close_finished_; }
     bool handlers_finished() const override { return handlers_finished_; }
     bool is_closed() const override { return server_->is_closed(); }
@@ -150,6 +204,20 @@ public:
     std::vector<std::string> raised_errors() const override { return raised_; }
     void inject_accept_errors(const std::vector<int>& errors) override {
         world_.net().inject_accept_errors(errors);
+    }
+
+    std::size_t open_descriptors() const override { return world_.net().fds_in_use(); }
+
+    void shut_down() override {
+        for (client_id id = 0; id < clients_.size(); ++id)
+            close_client(id);
+        if (server_) {
+            server_->close(true);
+            static_cast<void>(
+                pump([this] { return close_finished_ && handlers_finished_; }, patience_ns));
+        }
+        if (occupant_ != 0) world_.net().close(occupant_);
+        occupant_ = 0;
     }
 
 private:
@@ -176,6 +244,7 @@ private:
     std::vector<std::string> raised_;
     bool close_finished_ = false;
     bool handlers_finished_ = false;
+    sim::socket_handle occupant_ = 0;
 };
 
 }  // namespace

@@ -1,25 +1,26 @@
 // The conformance harness over the Asio backend: real loopback sockets, real time,
 // the line protocol of berth/asio/line_protocol.hpp. The io_context and the
 // clients run in the test's thread: every wait pumps both, with a bound.
-// Descriptors: the count in /proc/self/fd after the scenario (server, clients and
-// io_context gone) must equal the count before it.
 #include <cerrno>
 #include <chrono>
 #include <deque>
 #include <exception>
 #include <fcntl.h>
-#include <filesystem>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <doctest/doctest.h>
 
 #include "berth/asio/line_protocol.hpp"
 #include "berth/asio/server.hpp"
+#include "berth/posix/listen_error.hpp"
 #include "berth/posix/parse_listen_spec.hpp"
 #include "harness.hpp"
+#include "posix/real_sockets.hpp"
 
 namespace berth::conformance {
 
@@ -27,18 +28,7 @@ namespace {
 
 namespace net = boost::asio;
 
-std::size_t open_descriptors() {
-    std::size_t n = 0;
-    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
-        ++n;
-    return n;
-}
-
-time_ns steady_now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
+using posix_support::steady_now_ns;
 
 struct client {
     int fd = -1;
@@ -50,47 +40,56 @@ struct client {
 
 class asio_harness final : public harness {
 public:
-    asio_harness() : descriptors_before_(open_descriptors()) { ctx_.emplace(1); }
-
-    ~asio_harness() override {
-        // Leaves nothing behind: clients, then the server (closing its connections),
-        // then the io_context with whatever it still holds.
-        for (client& c : clients_)
-            close_fd(c);
-        if (server_) {
-            if (!server_->is_closed() || !handlers_finished_) {
-                try {
-                    server_->close(true, [] {});
-                } catch (const std::exception&) {
-                }
-                static_cast<void>(pump([this] { return handlers_finished_; }, 1000 * ms));
-            }
-            server_.reset();
-        }
-        ctx_.reset();
-        CHECK(open_descriptors() == descriptors_before_);
+    asio_harness() {
+        ctx_.emplace(1);
+        // The reactor (epoll, eventfd, timerfd) is created with the first I/O
+        // object: created here, so that the descriptor count before a scenario
+        // includes it.
+        const net::steady_timer warm_up(*ctx_);
     }
 
-    void start_server(const server_config& config) override {
+    asio_harness(const asio_harness&) = delete;
+    asio_harness& operator=(const asio_harness&) = delete;
+
+    ~asio_harness() override { shut_down(); }
+
+    backend_facts facts() const override { return {}; }
+
+    start_result start_server(const server_config& config) override {
         asio::server_hooks hooks;
-        hooks.on_handler_error = [this](const posix::socket_address& peer,
-                                        std::exception_ptr error) {
+        hooks.on_handler_error = [this, raises = config.call_raises](
+                                     const posix::socket_address& peer, std::exception_ptr error) {
             try {
                 std::rethrow_exception(error);
             } catch (const std::exception& e) {
                 calls_.push_back(peer.to_string() + ": " + e.what());
             }
+            if (raises) throw std::runtime_error("call raised after " + calls_.back());
         };
-        const posix::listen_spec spec = posix::parse_listen_spec(config.listen);
-        server_ = config.form == handler_form::sock
-                      ? asio::server::create_sock(*ctx_, spec, config.opts,
-                                                  asio::line_protocol_sock_handler(), hooks)
-                      : asio::server::create(*ctx_, spec, config.opts,
-                                             asio::line_protocol_handler(), hooks);
+        try {
+            const posix::listen_spec spec = posix::parse_listen_spec(config.listen);
+            server_ = config.form == handler_form::sock
+                          ? asio::server::create_sock(*ctx_, spec, config.opts,
+                                                      asio::line_protocol_sock_handler(), hooks)
+                          : asio::server::create(*ctx_, spec, config.opts,
+                                                 asio::line_protocol_handler(), hooks);
+        } catch (const posix::listen_error& e) {
+            return start_result{e.what()};
+        } catch (const std::invalid_argument& e) {  // creation_error, a bad listen text
+            return start_result{e.what()};
+        }
         address_ = server_->listening_on_address();
         server_->close_finished([this] { close_finished_ = true; });
         server_->handlers_finished([this] { handlers_finished_ = true; });
+        return {};
     }
+
+    std::string listening_on() const override { return server_->listening_on().to_string(); }
+    std::string bound_address() const override {
+        return server_->listening_on_address().to_string();
+    }
+    std::string occupied_address() override { return occupied_.take(); }
+    std::string scratch_directory() override { return scratch_.path(); }
 
     client_id connect() override {
         const auto id = static_cast<client_id>(clients_.size());
@@ -162,6 +161,10 @@ public:
         server_->close(close_existing_connections, [] {});
         static_cast<void>(pump([] { return false; }, 0));
     }
+    void close_with_drain(time_ns drain_ns) override {
+        server_->close_with_drain(std::chrono::nanoseconds(drain_ns), [] {});
+        static_cast<void>(pump([] { return false; }, 0));
+    }
     bool close_finished() const override { return close_finished_; }
     bool handlers_finished() const override { return handlers_finished_; }
     bool is_closed() const override { return server_->is_closed(); }
@@ -179,6 +182,35 @@ public:
     void inject_accept_errors(const std::vector<int>& errors) override {
         faults_.insert(faults_.end(), errors.begin(), errors.end());
         load_faults();
+    }
+
+    std::size_t open_descriptors() const override { return posix_support::process_descriptors(); }
+
+    // Clients first, then the server (closing its connections), then whatever the
+    // io_context still holds.
+    void shut_down() override {
+        for (client& c : clients_)
+            close_fd(c);
+        if (server_) {
+            try {
+                server_->close(true, [] {});
+            } catch (const std::exception&) {
+            }
+            static_cast<void>(
+                pump([this] { return close_finished_ && handlers_finished_; }, patience_ns));
+            server_.reset();
+        }
+        // Bounded: each poll runs what is ready; nothing new is started.
+        for (int i = 0; i < 1000; ++i) {
+            try {
+                ctx_->restart();
+                if (ctx_->poll() == 0) break;
+            } catch (const std::exception& e) {
+                raised_.emplace_back(e.what());
+            }
+        }
+        occupied_.release();
+        scratch_.release();
     }
 
 private:
@@ -254,8 +286,9 @@ private:
         return condition();
     }
 
-    std::size_t descriptors_before_;
     std::optional<net::io_context> ctx_;
+    posix_support::occupied_port occupied_;
+    posix_support::scratch_directory scratch_;
     std::optional<asio::server> server_;
     posix::socket_address address_;
     std::deque<client> clients_;

@@ -6,6 +6,7 @@
 
 #include "berth/core/accept_error.hpp"
 #include "harness.hpp"
+#include "scenario.hpp"
 
 namespace berth::conformance {
 
@@ -25,14 +26,14 @@ std::uint64_t errors_of(const harness& h, core::accept_error_class c) {
 
 }  // namespace
 
-TEST_CASE("EMFILE pauses accepting with exponential back-off, then accepting recovers") {
-    auto h = make_harness();
-    h->start_server(config(core::exhaustion_mode::back_off));
+TEST_CASE_FIXTURE(scenario,
+                  "EMFILE pauses accepting with exponential back-off, then accepting recovers") {
+    start(config(core::exhaustion_mode::back_off));
     h->inject_accept_errors({EMFILE, EMFILE, EMFILE});
     const client_id c = h->connect();
     h->send(c, "late\n");
     // 5 + 10 + 20 ms of back-off before the fourth attempt succeeds.
-    CHECK(h->receive_line(c, 200 * ms) == "late");
+    CHECK(h->receive_line(c, patience_ns) == "late");
     CHECK(h->stats().back_off_pauses == 3);
     CHECK(errors_of(*h, core::accept_error_class::out_of_resources) == 3);
     CHECK_FALSE(h->is_closed());
@@ -40,15 +41,15 @@ TEST_CASE("EMFILE pauses accepting with exponential back-off, then accepting rec
     CHECK(h->invariant());
 }
 
-TEST_CASE("a per-connection accept error skips that connection and accepting goes on") {
-    auto h = make_harness();
-    h->start_server(config(core::exhaustion_mode::back_off));
+TEST_CASE_FIXTURE(scenario,
+                  "a per-connection accept error skips that connection and accepting goes on") {
+    start(config(core::exhaustion_mode::back_off));
     h->inject_accept_errors({ECONNABORTED});
     const client_id first = h->connect();
     h->advance(1 * ms);
     const client_id second = h->connect();
     h->send(second, "ok\n");
-    CHECK(h->receive_line(second, 50 * ms) == "ok");
+    CHECK(h->receive_line(second, patience_ns) == "ok");
     CHECK(errors_of(*h, core::accept_error_class::per_connection) == 1);
     CHECK(h->stats().back_off_pauses == 0);
     CHECK_FALSE(h->is_closed());
@@ -56,43 +57,42 @@ TEST_CASE("a per-connection accept error skips that connection and accepting goe
     CHECK(h->invariant());
 }
 
-TEST_CASE("a fatal accept error closes the listening socket and raises") {
-    auto h = make_harness();
-    h->start_server(config(core::exhaustion_mode::back_off));
+TEST_CASE_FIXTURE(scenario, "a fatal accept error closes the listening socket and raises") {
+    start(config(core::exhaustion_mode::back_off));
     h->inject_accept_errors({EINVAL});
     const client_id c = h->connect();
-    CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, 50 * ms));
+    CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, patience_ns));
     REQUIRE(h->raised_errors().size() == 1);
     CHECK(h->raised_errors()[0].find("accept") != std::string::npos);
     CHECK(h->is_closed());
-    CHECK(h->wait_until([&] { return h->close_finished(); }, 50 * ms));
-    CHECK(h->wait_peer_closed(c, 50 * ms));
+    CHECK(h->wait_until([&] { return h->close_finished(); }, patience_ns));
+    CHECK(h->wait_peer_closed(c, patience_ns));
     CHECK(errors_of(*h, core::accept_error_class::fatal) == 1);
     CHECK(h->invariant());
 }
 
-TEST_CASE("shed mode: running out of descriptors closes the queued connections promptly") {
-    auto h = make_harness();
+TEST_CASE_FIXTURE(scenario,
+                  "shed mode: running out of descriptors closes the queued connections promptly") {
     server_config cfg = config(core::exhaustion_mode::shed);
     cfg.opts.max_accepts_per_batch = 4;  // room to find the queue empty and stop shedding
-    h->start_server(cfg);
+    start(cfg);
     h->inject_accept_errors({EMFILE});
     const client_id waiting = h->connect();
-    CHECK(h->wait_peer_closed(waiting, 50 * ms));
+    CHECK(h->wait_peer_closed(waiting, patience_ns));
     CHECK(h->stats().shed == 1);
     const client_id next = h->connect();
     h->send(next, "served\n");
-    CHECK(h->receive_line(next, 50 * ms) == "served");
+    CHECK(h->receive_line(next, patience_ns) == "served");
     CHECK(h->invariant());
 }
 
-TEST_CASE("EAGAIN ends the batch quietly and the loop waits for readability again") {
-    auto h = make_harness();
-    h->start_server(config(core::exhaustion_mode::back_off));
+TEST_CASE_FIXTURE(scenario,
+                  "EAGAIN ends the batch quietly and the loop waits for readability again") {
+    start(config(core::exhaustion_mode::back_off));
     h->inject_accept_errors({EAGAIN, EINTR});
     const client_id c = h->connect();
     h->send(c, "x\n");
-    CHECK(h->receive_line(c, 50 * ms) == "x");
+    CHECK(h->receive_line(c, patience_ns) == "x");
     CHECK(h->stats().back_off_pauses == 0);
     CHECK(h->raised_errors().empty());
 }

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "harness.hpp"
+#include "scenario.hpp"
 
 namespace berth::conformance {
 
@@ -20,31 +21,31 @@ server_config limited(std::uint32_t max_connections) {
 
 }  // namespace
 
-TEST_CASE(
+TEST_CASE_FIXTURE(
+    scenario,
     "limit 2 with 5 blocked clients admits exactly 2, then one per finished handler in "
     "accept order") {
-    auto h = make_harness();
-    h->start_server(limited(2));
+    start(limited(2));
     std::vector<client_id> c;
     for (int i = 0; i < 5; ++i) {
         c.push_back(h->connect());
         h->send(c.back(), "hello " + std::to_string(i) + "\n");
         h->advance(2 * ms);  // keeps the kernel's accept order the connect order
     }
-    CHECK(h->receive_line(c[0], 50 * ms) == "hello 0");
-    CHECK(h->receive_line(c[1], 50 * ms) == "hello 1");
+    CHECK(h->receive_line(c[0], patience_ns) == "hello 0");
+    CHECK(h->receive_line(c[1], patience_ns) == "hello 1");
     CHECK(h->num_connections() == 2);
     for (int i = 2; i < 5; ++i)
-        CHECK_FALSE(h->receive_line(c[static_cast<std::size_t>(i)], 10 * ms).has_value());
+        CHECK_FALSE(h->receive_line(c[static_cast<std::size_t>(i)], brief_ns).has_value());
     CHECK(h->num_connections() == 2);
 
     for (std::size_t finished = 0; finished < 3; ++finished) {
         h->send(c[finished], "quit\n");
-        CHECK(h->receive_line(c[finished], 50 * ms) == "bye");
+        CHECK(h->receive_line(c[finished], patience_ns) == "bye");
         const std::size_t next = finished + 2;
-        CHECK(h->receive_line(c[next], 50 * ms) == "hello " + std::to_string(next));
+        CHECK(h->receive_line(c[next], patience_ns) == "hello " + std::to_string(next));
         for (std::size_t later = next + 1; later < 5; ++later)
-            CHECK_FALSE(h->receive_line(c[later], 5 * ms).has_value());
+            CHECK_FALSE(h->receive_line(c[later], brief_ns).has_value());
         CHECK(h->num_connections() == 2);
     }
     CHECK(h->stats().accepted == 5);
@@ -52,34 +53,34 @@ TEST_CASE(
     CHECK(h->invariant());
 }
 
-TEST_CASE("a slot is freed only when the handler has finished and its socket is closed") {
-    auto h = make_harness();
-    h->start_server(limited(1));
+TEST_CASE_FIXTURE(scenario,
+                  "a slot is freed only when the handler has finished and its socket is closed") {
+    start(limited(1));
     const client_id a = h->connect();
     h->send(a, "one\n");
-    CHECK(h->receive_line(a, 50 * ms) == "one");
+    CHECK(h->receive_line(a, patience_ns) == "one");
     const client_id b = h->connect();
     h->send(b, "two\n");
-    CHECK_FALSE(h->receive_line(b, 20 * ms).has_value());
+    CHECK_FALSE(h->receive_line(b, brief_ns).has_value());
     h->close_client(a);  // the handler sees the end of the stream and finishes
-    CHECK(h->receive_line(b, 50 * ms) == "two");
+    CHECK(h->receive_line(b, patience_ns) == "two");
     CHECK(h->num_connections() == 1);
     CHECK(h->stats().handler_ok == 1);
     CHECK(h->invariant());
 }
 
-TEST_CASE("a batch takes at most max_accepts_per_batch and never more than the free slots") {
-    auto h = make_harness();
+TEST_CASE_FIXTURE(
+    scenario, "a batch takes at most max_accepts_per_batch and never more than the free slots") {
     server_config cfg = limited(3);
     cfg.opts.max_accepts_per_batch = 8;
-    h->start_server(cfg);
+    start(cfg);
     std::vector<client_id> c;
     for (int i = 0; i < 6; ++i) {
         c.push_back(h->connect());
         h->send(c.back(), "x\n");
     }
-    CHECK(h->wait_until([&] { return h->num_connections() == 3; }, 50 * ms));
-    h->advance(20 * ms);
+    CHECK(h->wait_until([&] { return h->num_connections() == 3; }, patience_ns));
+    h->advance(brief_ns);  // nothing more is accepted
     CHECK(h->num_connections() == 3);
     CHECK(h->stats().accepted == 3);
     CHECK(h->invariant());

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "harness.hpp"
+#include "scenario.hpp"
 
 namespace berth::conformance {
 
@@ -26,76 +27,97 @@ bool contains(const std::string& text, const char* part) {
 void fail_one(harness& h) {
     const client_id c = h.connect();
     h.send(c, "fail\n");
-    CHECK(h.wait_peer_closed(c, 50 * ms));
-    CHECK(h.wait_until([&] { return h.stats().handler_errors == 1; }, 50 * ms));
+    CHECK(h.wait_peer_closed(c, patience_ns));
+    CHECK(h.wait_until([&] { return h.stats().handler_errors == 1; }, patience_ns));
 }
 
 }  // namespace
 
-TEST_CASE("ignore: a failing handler closes its connection and nothing else happens") {
-    for (const handler_form form : {handler_form::sock, handler_form::stream}) {
-        auto h = make_harness();
-        h->start_server(config(core::error_policy::ignore, form));
-        fail_one(*h);
-        CHECK(h->policy_calls().empty());
-        CHECK(h->raised_errors().empty());
-        CHECK_FALSE(h->is_closed());
-        const client_id next = h->connect();
-        h->send(next, "n\n");
-        CHECK(h->receive_line(next, 50 * ms) == "n");
-        CHECK(h->num_connections() == 1);
-        CHECK(h->invariant());
-    }
+TEST_CASE_FIXTURE(scenario,
+                  "ignore: a failing handler closes its connection and nothing else happens") {
+    const handler_form form = either_form();
+    start(config(core::error_policy::ignore, form));
+    fail_one(*h);
+    CHECK(h->policy_calls().empty());
+    CHECK(h->raised_errors().empty());
+    CHECK_FALSE(h->is_closed());
+    const client_id next = h->connect();
+    h->send(next, "n\n");
+    CHECK(h->receive_line(next, patience_ns) == "n");
+    CHECK(h->num_connections() == 1);
+    CHECK(h->invariant());
 }
 
-TEST_CASE("call: the function gets the peer and the error after the slot is freed") {
-    for (const handler_form form : {handler_form::sock, handler_form::stream}) {
-        auto h = make_harness();
-        h->start_server(config(core::error_policy::call, form));
-        fail_one(*h);
-        CHECK(h->wait_until([&] { return h->policy_calls().size() == 1; }, 50 * ms));
-        REQUIRE(h->policy_calls().size() == 1);
-        CHECK(contains(h->policy_calls()[0], ": fail requested"));
-        CHECK(h->policy_calls()[0].size() > std::string(": fail requested").size());
-        CHECK(h->num_connections() == 0);
-        CHECK_FALSE(h->is_closed());
-        CHECK(h->invariant());
-    }
+TEST_CASE_FIXTURE(scenario,
+                  "call: the function gets the peer and the error after the slot is freed") {
+    const handler_form form = either_form();
+    start(config(core::error_policy::call, form));
+    fail_one(*h);
+    CHECK(h->wait_until([&] { return h->policy_calls().size() == 1; }, patience_ns));
+    REQUIRE(h->policy_calls().size() == 1);
+    CHECK(contains(h->policy_calls()[0], ": fail requested"));
+    CHECK(h->policy_calls()[0].size() > std::string(": fail requested").size());
+    CHECK(h->num_connections() == 0);
+    CHECK_FALSE(h->is_closed());
+    CHECK(h->invariant());
 }
 
-TEST_CASE(
-    "raise: the error propagates out of run, the server closes first, slots are not "
-    "leaked and existing connections keep running") {
-    for (const handler_form form : {handler_form::sock, handler_form::stream}) {
-        auto h = make_harness();
-        h->start_server(config(core::error_policy::raise, form));
-        const client_id survivor = h->connect();
-        h->send(survivor, "s\n");
-        CHECK(h->receive_line(survivor, 50 * ms) == "s");
-        fail_one(*h);
-        CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, 50 * ms));
-        REQUIRE(h->raised_errors().size() == 1);
-        CHECK(contains(h->raised_errors()[0], "fail requested"));
-        CHECK(h->is_closed());
-        CHECK(h->num_connections() == 1);
-        h->send(survivor, "t\n");
-        CHECK(h->receive_line(survivor, 50 * ms) == "t");
-        h->send(survivor, "quit\n");
-        CHECK(h->receive_line(survivor, 50 * ms) == "bye");
-        CHECK(h->wait_until([&] { return h->handlers_finished(); }, 50 * ms));
-        CHECK(h->num_connections() == 0);
-        CHECK(h->invariant());
-    }
+TEST_CASE_FIXTURE(scenario,
+                  "raise: the error propagates out of run, the server closes first, slots are not "
+                  "leaked and existing connections keep running") {
+    const handler_form form = either_form();
+    start(config(core::error_policy::raise, form));
+    const client_id survivor = h->connect();
+    h->send(survivor, "s\n");
+    CHECK(h->receive_line(survivor, patience_ns) == "s");
+    fail_one(*h);
+    CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, patience_ns));
+    REQUIRE(h->raised_errors().size() == 1);
+    CHECK(contains(h->raised_errors()[0], "fail requested"));
+    CHECK(h->is_closed());
+    CHECK(h->num_connections() == 1);
+    h->send(survivor, "t\n");
+    CHECK(h->receive_line(survivor, patience_ns) == "t");
+    h->send(survivor, "quit\n");
+    CHECK(h->receive_line(survivor, patience_ns) == "bye");
+    CHECK(h->wait_until([&] { return h->handlers_finished(); }, patience_ns));
+    CHECK(h->num_connections() == 0);
+    CHECK(h->invariant());
 }
 
-TEST_CASE("a handler that finishes normally is not an error") {
-    auto h = make_harness();
-    h->start_server(config(core::error_policy::call, handler_form::sock));
+TEST_CASE_FIXTURE(scenario,
+                  "a raising call: the server closes first, the error propagates out of run, "
+                  "existing connections keep running") {
+    server_config cfg = config(core::error_policy::call, either_form());
+    cfg.call_raises = true;
+    start(cfg);
+    const client_id survivor = h->connect();
+    h->send(survivor, "s\n");
+    CHECK(h->receive_line(survivor, patience_ns) == "s");
+    fail_one(*h);
+    CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, patience_ns));
+    REQUIRE(h->raised_errors().size() == 1);
+    CHECK(contains(h->raised_errors()[0], "call raised after"));
+    CHECK(contains(h->raised_errors()[0], "fail requested"));
+    REQUIRE(h->policy_calls().size() == 1);
+    CHECK(h->is_closed());
+    CHECK(h->num_connections() == 1);
+    h->send(survivor, "t\n");
+    CHECK(h->receive_line(survivor, patience_ns) == "t");
+    h->send(survivor, "quit\n");
+    CHECK(h->receive_line(survivor, patience_ns) == "bye");
+    CHECK(h->wait_until([&] { return h->handlers_finished(); }, patience_ns));
+    CHECK(h->num_connections() == 0);
+    CHECK(h->invariant());
+}
+
+TEST_CASE_FIXTURE(scenario, "a handler that finishes normally is not an error") {
+    start(config(core::error_policy::call, handler_form::sock));
     const client_id c = h->connect();
     h->send(c, "quit\n");
-    CHECK(h->receive_line(c, 50 * ms) == "bye");
-    CHECK(h->wait_peer_closed(c, 50 * ms));
-    CHECK(h->wait_until([&] { return h->stats().handler_ok == 1; }, 50 * ms));
+    CHECK(h->receive_line(c, patience_ns) == "bye");
+    CHECK(h->wait_peer_closed(c, patience_ns));
+    CHECK(h->wait_until([&] { return h->stats().handler_ok == 1; }, patience_ns));
     CHECK(h->policy_calls().empty());
 }
 

@@ -14,11 +14,13 @@
 
 #include <doctest/doctest.h>
 
+#include "berth/posix/listen_error.hpp"
 #include "berth/posix/parse_listen_spec.hpp"
 #include "berth/uv/line_protocol.hpp"
 #include "berth/uv/run.hpp"
 #include "berth/uv/server.hpp"
 #include "harness.hpp"
+#include "posix/real_sockets.hpp"
 
 namespace berth::conformance {
 
@@ -30,9 +32,7 @@ constexpr std::uint64_t tick_ms = 1;
 constexpr int shutdown_turns_max = 10'000;
 
 time_ns clock_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
+    return posix_support::steady_now_ns();
 }
 
 struct client {
@@ -49,60 +49,93 @@ public:
     uv_harness() {
         REQUIRE(uv_loop_init(&loop_) == 0);
         REQUIRE(uv_timer_init(&loop_, &tick_) == 0);
+        // libuv opens a loop-wide spare descriptor (/dev/null, for its EMFILE
+        // trick) when the loop's first stream is initialised, and keeps it until
+        // uv_loop_close: opened here, so that the count before a scenario has it.
+        uv_tcp_t warm_up{};
+        REQUIRE(uv_tcp_init(&loop_, &warm_up) == 0);
+        uv_close(reinterpret_cast<uv_handle_t*>(&warm_up), nullptr);
+        static_cast<void>(uv_run(&loop_, UV_RUN_NOWAIT));
     }
 
     uv_harness(const uv_harness&) = delete;
     uv_harness& operator=(const uv_harness&) = delete;
 
     ~uv_harness() override {
-        for (client& c : clients_)
-            if (c.fd >= 0) ::close(c.fd);
-        if (server_ && !server_->is_closed()) server_->close(true);
+        shut_down();
         uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
-        // The server closes its own handles once closed and finished: the loop ends.
-        for (int i = 0; i < shutdown_turns_max; ++i) {
-            try {
-                if (uv::run(&loop_, UV_RUN_ONCE) == 0 && !uv::has_pending_error(&loop_)) break;
-            } catch (const std::exception&) {
-                // Errors raised while shutting down were the scenario's to check.
-            }
-        }
-        server_.reset();
+        run_until_idle();
         uv::forget_loop(&loop_);
         CHECK(uv_loop_close(&loop_) == 0);
     }
 
-    void start_server(const server_config& config) override {
+    backend_facts facts() const override { return {}; }
+
+    start_result start_server(const server_config& config) override {
         uv::server_hooks hooks;
-        hooks.on_handler_error = [this](const posix::socket_address& peer,
-                                        std::exception_ptr error) {
+        hooks.on_handler_error = [this, raises = config.call_raises](
+                                     const posix::socket_address& peer, std::exception_ptr error) {
             try {
                 std::rethrow_exception(error);
             } catch (const std::exception& e) {
                 calls_.push_back(peer.to_string() + ": " + e.what());
             }
+            if (raises) throw std::runtime_error("call raised after " + calls_.back());
         };
-        const posix::listen_spec spec = posix::parse_listen_spec(config.listen);
-        server_ = config.form == handler_form::sock
-                      ? uv::server::create_sock(&loop_, spec, config.opts,
-                                                uv::line_protocol_sock_handler(&loop_), hooks)
-                      : uv::server::create(&loop_, spec, config.opts,
-                                           uv::line_protocol_handler(&loop_), hooks);
+        try {
+            const posix::listen_spec spec = posix::parse_listen_spec(config.listen);
+            server_ = config.form == handler_form::sock
+                          ? uv::server::create_sock(&loop_, spec, config.opts,
+                                                    uv::line_protocol_sock_handler(&loop_), hooks)
+                          : uv::server::create(&loop_, spec, config.opts,
+                                               uv::line_protocol_handler(&loop_), hooks);
+        } catch (const posix::listen_error& e) {
+            return start_result{e.what()};
+        } catch (const std::invalid_argument& e) {  // creation_error, a bad listen text
+            return start_result{e.what()};
+        }
         server_->close_finished([this] { close_finished_ = true; });
         server_->handlers_finished([this] { handlers_finished_ = true; });
-        port_ = server_->listening_on().port;
+        address_ = server_->listening_on_address();
+        return {};
+    }
+
+    std::string listening_on() const override { return server_->listening_on().to_string(); }
+    std::string bound_address() const override {
+        return server_->listening_on_address().to_string();
+    }
+    std::string occupied_address() override { return occupied_.take(); }
+    std::string scratch_directory() override { return scratch_.path(); }
+
+    std::size_t open_descriptors() const override { return posix_support::process_descriptors(); }
+
+    // Clients first, then the server (closing its connections); the server closes
+    // its own handles once closed and finished, and the loop runs until they are.
+    void shut_down() override {
+        for (client& c : clients_) {
+            if (c.fd >= 0) ::close(c.fd);
+            c.fd = -1;
+        }
+        if (server_) {
+            try {
+                server_->close(true);
+            } catch (const std::exception&) {
+            }
+            static_cast<void>(
+                pump([this] { return close_finished_ && handlers_finished_; }, patience_ns));
+            run_until_idle();
+            server_.reset();
+        }
+        occupied_.release();
+        scratch_.release();
     }
 
     client_id connect() override {
         const auto id = static_cast<client_id>(clients_.size());
         client& c = clients_.emplace_back();
-        c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        c.fd = ::socket(address_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         REQUIRE(c.fd >= 0);
-        sockaddr_in to{};
-        to.sin_family = AF_INET;
-        to.sin_port = htons(port_);
-        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) == 0) {
+        if (::connect(c.fd, address_.data(), address_.length()) == 0) {
             c.connecting = false;
         } else if (errno != EINPROGRESS) {
             c.failed = true;
@@ -164,6 +197,10 @@ public:
         server_->close(close_existing_connections);
         run_turn(UV_RUN_NOWAIT);
     }
+    void close_with_drain(time_ns drain_ns) override {
+        server_->close_with_drain(std::chrono::nanoseconds(drain_ns));
+        run_turn(UV_RUN_NOWAIT);
+    }
     bool close_finished() const override { return close_finished_; }
     bool handlers_finished() const override { return handlers_finished_; }
     bool is_closed() const override { return server_->is_closed(); }
@@ -184,6 +221,17 @@ public:
     }
 
 private:
+    // Runs the loop until nothing is active; errors raised meanwhile were the
+    // scenario's to check.
+    void run_until_idle() {
+        for (int i = 0; i < shutdown_turns_max; ++i) {
+            try {
+                if (uv::run(&loop_, UV_RUN_ONCE) == 0 && !uv::has_pending_error(&loop_)) break;
+            } catch (const std::exception&) {
+            }
+        }
+    }
+
     void run_turn(uv_run_mode mode) {
         try {
             static_cast<void>(uv::run(&loop_, mode));
@@ -266,7 +314,9 @@ private:
     uv_loop_t loop_{};
     uv_timer_t tick_{};
     std::optional<uv::server> server_;
-    std::uint16_t port_ = 0;
+    posix::socket_address address_;
+    posix_support::occupied_port occupied_;
+    posix_support::scratch_directory scratch_;
     std::vector<client> clients_;
     std::vector<std::string> calls_;
     std::vector<std::string> raised_;

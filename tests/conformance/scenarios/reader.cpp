@@ -1,0 +1,49 @@
+// SEMANTICS.md section 7: the reader of `create` (and a handler of `create_sock`
+// reading its socket) assembles lines whatever the packets.
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "harness.hpp"
+#include "scenario.hpp"
+
+namespace berth::conformance {
+
+namespace {
+
+server_config config(handler_form form) {
+    server_config cfg;
+    cfg.form = form;
+    cfg.opts.max_connections = 2;
+    cfg.opts.on_handler_error = core::error_policy::call;
+    return cfg;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(scenario, "read-line assembles a line split over several packets") {
+    start(config(either_form()));
+    const client_id c = h->connect();
+    h->send(c, "hel");
+    h->advance(brief_ns);  // separate packets: the first part is read alone
+    h->send(c, "lo wor");
+    h->advance(brief_ns);
+    CHECK_FALSE(h->receive_line(c, brief_ns).has_value());  // no line yet
+    h->send(c, "ld\n");
+    CHECK(h->receive_line(c, patience_ns) == "hello world");
+    CHECK(h->policy_calls().empty());
+}
+
+TEST_CASE_FIXTURE(scenario, "read-line takes several lines of one packet one by one") {
+    start(config(either_form()));
+    const client_id c = h->connect();
+    h->send(c, "one\ntwo\nthree\nquit\n");
+    CHECK(h->receive_line(c, patience_ns) == "one");
+    CHECK(h->receive_line(c, patience_ns) == "two");
+    CHECK(h->receive_line(c, patience_ns) == "three");
+    CHECK(h->receive_line(c, patience_ns) == "bye");
+    CHECK(h->wait_until([&] { return h->stats().handler_ok == 1; }, patience_ns));
+    CHECK(h->policy_calls().empty());
+}
+
+}  // namespace berth::conformance
