@@ -18,6 +18,8 @@
 #include <boost/asio/write.hpp>
 
 #include "berth/core/detail/assert.hpp"
+#include "berth/driver/driver_invariant.hpp"
+#include "berth/driver/writer_verdict.hpp"
 #include "berth/posix/close_socket.hpp"
 #include "server_impl.hpp"
 
@@ -30,13 +32,10 @@ namespace {
 // A drain that does not end is a core bug; the bound turns a hang into a failure.
 constexpr int drain_actions_max = 1'000'000;
 
-std::string writer_failure_message(const core::writer_tracker& t) {
-    if (t.status() == core::writer_status::too_old) {
-        return "writer buffer too old: " + std::to_string(t.age_at_failure_ns() / core::ns_per_ms) +
-               " ms old, " + std::to_string(t.bytes_at_failure()) +
-               " bytes waiting (buffer_age_limit exceeded)";
-    }
-    return "write failed: " + std::system_category().message(t.error_value());
+// A due completion posts its handler (pending_completion::complete): it never runs
+// inside the call that registered it or made it due.
+void run_completion(std::unique_ptr<pending_completion> completion) {
+    completion->complete();
 }
 
 int errno_of(const boost::system::error_code& ec) {
@@ -133,20 +132,14 @@ void server_impl::execute(const core::action& a) {
         context.listen_fd = listen.fd();
         context.reserve = reserve ? &*reserve : nullptr;
         context.faults = &faults;
-        context.sink.context = this;
-        context.sink.on_accepted = [](void* self, int fd, const posix::socket_address& peer) {
-            auto& peers = static_cast<server_impl*>(self)->pending_peers;
-            const auto index = static_cast<std::size_t>(fd);
-            if (peers.size() <= index) peers.resize(index + 1);
-            peers[index] = peer;
-        };
+        context.sink = accepted_peers.sink();
         static_cast<void>(posix::run_accept_batch(context, core, *b, now_ns()));
     } else if (const auto* s = std::get_if<act::start_handler>(&a)) {
         start_handler(*s);
     } else if (const auto* c = std::get_if<act::close_socket>(&a)) {
         close_socket(*c);
     } else if (const auto* d = std::get_if<act::close_dropped_socket>(&a)) {
-        static_cast<void>(take_peer(d->socket));
+        static_cast<void>(accepted_peers.take(d->socket));
         posix::close_dropped_socket(static_cast<int>(d->socket), reserve ? &*reserve : nullptr);
     } else if (std::holds_alternative<act::close_listener>(a)) {
         close_listener();
@@ -158,20 +151,12 @@ void server_impl::execute(const core::action& a) {
         // Posted: the drain finishes first, then the error leaves run().
         net::post(exec, [value = e->error_value] { throw accept_error(value); });
     } else if (std::holds_alternative<act::complete_close>(a)) {
-        close_done_ = true;
-        complete(close_waiters_);
+        completions_.complete(completion_kind::close, run_completion);
     } else if (std::holds_alternative<act::complete_handlers_finished>(a)) {
-        handlers_done_ = true;
-        complete(handlers_waiters_);
+        completions_.complete(completion_kind::handlers_finished, run_completion);
     } else {
         throw std::logic_error("berth asio: an action this driver does not know");
     }
-}
-
-void server_impl::complete(std::vector<std::unique_ptr<pending_completion>>& completions) {
-    for (auto& c : completions)
-        c->complete();
-    completions.clear();
 }
 
 // --- The listening socket ------------------------------------------------------------
@@ -205,27 +190,11 @@ void server_impl::close_listener() {
 
 // --- Connections -----------------------------------------------------------------------
 
-posix::socket_address server_impl::take_peer(core::socket_handle socket) {
-    const auto index = static_cast<std::size_t>(socket);
-    if (index >= pending_peers.size()) return {};
-    posix::socket_address peer = pending_peers[index];
-    pending_peers[index] = posix::socket_address();
-    return peer;
-}
-
-connection* server_impl::find(core::connection_id id) {
-    if (id.index >= connections.size()) return nullptr;
-    connection* c = connections[id.index].get();
-    return c != nullptr && c->id == id ? c : nullptr;
-}
-
 void server_impl::start_handler(const core::actions::start_handler& a) {
-    if (connections.size() <= a.id.index) connections.resize(a.id.index + 1);
-    BERTH_ASSERT(connections[a.id.index] == nullptr);
     auto c = std::make_shared<connection>(exec, *this);
-    connections[a.id.index] = c;
+    connections.place(a.id, c);
     c->id = a.id;
-    c->peer = take_peer(a.socket);
+    c->peer = accepted_peers.take(a.socket);
     const int family = listen.family();
     const net::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
     net::awaitable<void> body;
@@ -266,7 +235,7 @@ void server_impl::decide(connection& c, std::exception_ptr error) {
 }
 
 void server_impl::on_handler_done(core::connection_id id, std::exception_ptr error) {
-    connection* c = find(id);
+    connection* c = connections.find(id);
     BERTH_ASSERT(c != nullptr);  // released only after handler_returned
     const bool failed = error != nullptr;
     decide(*c, std::move(error));
@@ -275,12 +244,12 @@ void server_impl::on_handler_done(core::connection_id id, std::exception_ptr err
 
 void server_impl::close_socket(const core::actions::close_socket& a) {
     if (!a.handler_started) {
-        static_cast<void>(take_peer(a.socket));
+        static_cast<void>(accepted_peers.take(a.socket));
         posix::close_connection_socket(static_cast<int>(a.socket));
         feed(core::events::socket_closed{a.id});
         return;
     }
-    connection* c = find(a.id);
+    connection* c = connections.find(a.id);
     BERTH_ASSERT(c != nullptr);
     c->closing = true;
     if (c->fd_closed) {  // Asio never took the socket (start_handler failed)
@@ -310,8 +279,7 @@ void server_impl::finish_close(connection& c) {
 }
 
 void server_impl::release(const core::actions::release_connection& a) {
-    const std::shared_ptr<connection> c = std::move(connections[a.id.index]);
-    BERTH_ASSERT(c != nullptr && c->id == a.id);
+    const std::shared_ptr<connection> c = connections.take(a.id);
     std::exception_ptr error = c->error;
     BERTH_ASSERT(a.result == core::outcome::ok || error != nullptr);
     switch (a.policy) {
@@ -346,23 +314,19 @@ void server_impl::writer_write(connection& c, std::string_view data) {
     if (data.empty() || c.fd_closed || !c.stream->tracker.on_buffered(now_ns(), data.size())) {
         return;
     }
-    c.stream->queued.append(data);
-    if (!c.stream->write_pending) start_write(connections[c.id.index]);
+    c.stream->out.append(data);
+    if (!c.stream->write_pending) start_write(connections.shared(c.id));
     evaluate_writer(c);
 }
 
 void server_impl::start_write(const std::shared_ptr<connection>& c) {
     stream_state& s = *c->stream;
     BERTH_ASSERT(!s.write_pending);
-    if (s.sending_head == s.sending.size()) {
-        s.sending.clear();
-        s.sending_head = 0;
-        s.sending.swap(s.queued);
-    }
-    if (s.sending.empty()) return;
+    const std::span<char> next = s.out.next();
+    if (next.empty()) return;
     s.write_pending = true;
     c->sock.async_write_some(
-        net::buffer(s.sending.data() + s.sending_head, s.sending.size() - s.sending_head),
+        net::buffer(next.data(), next.size()),
         [self = shared_from_this(), c](const boost::system::error_code& ec, std::size_t bytes) {
             self->on_written(*c, ec, bytes);
         });
@@ -374,60 +338,47 @@ void server_impl::on_written(connection& c, const boost::system::error_code& ec,
     s.write_pending = false;
     if (c.fd_closed) return;  // closed under the write: nothing left to account for
     if (bytes > 0) {
-        s.sending_head += bytes;
+        s.out.sent(bytes);
         s.tracker.on_flushed(now_ns(), bytes);
     }
     if (ec) {
         s.tracker.on_write_error(errno_of(ec));
     } else if (s.tracker.bytes_waiting() > 0) {
-        start_write(connections[c.id.index]);
+        start_write(connections.shared(c.id));
     }
     evaluate_writer(c);
+}
+
+void server_impl::arm_writer_check(connection& c, core::time_ns deadline_ns) {
+    stream_state& s = *c.stream;
+    s.check_at_ns = deadline_ns;
+    const std::uint64_t epoch = ++s.check_epoch;
+    if (deadline_ns == core::no_deadline_ns) {
+        s.check_timer.cancel();
+        return;
+    }
+    s.check_timer.expires_at(
+        std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_ns)));
+    s.check_timer.async_wait([self = shared_from_this(), cp = connections.shared(c.id),
+                              epoch](const boost::system::error_code&) {
+        if (cp->fd_closed || cp->stream->check_epoch != epoch) return;
+        cp->stream->check_at_ns = core::no_deadline_ns;
+        self->evaluate_writer(*cp);
+    });
 }
 
 void server_impl::evaluate_writer(connection& c) {
     if (c.fd_closed) return;
     stream_state& s = *c.stream;
-    const core::writer_status status = s.tracker.check(now_ns());
-    switch (status) {
-        case core::writer_status::open:
-        case core::writer_status::final_flush: {
-            const core::time_ns deadline = s.tracker.next_deadline_ns();
-            if (deadline != s.check_at_ns) {
-                s.check_at_ns = deadline;
-                const std::uint64_t epoch = ++s.check_epoch;
-                if (deadline == core::no_deadline_ns) {
-                    s.check_timer.cancel();
-                } else {
-                    s.check_timer.expires_at(
-                        std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline)));
-                    s.check_timer.async_wait([self = shared_from_this(),
-                                              cp = connections[c.id.index],
-                                              epoch](const boost::system::error_code&) {
-                        if (cp->fd_closed || cp->stream->check_epoch != epoch) return;
-                        cp->stream->check_at_ns = core::no_deadline_ns;
-                        self->evaluate_writer(*cp);
-                    });
-                }
-            }
-            return;
-        }
-        case core::writer_status::too_old:
-        case core::writer_status::failed:
-            if (!s.writer_reported) {
-                s.writer_reported = true;
-                decide(c, std::make_exception_ptr(writer_error(writer_failure_message(s.tracker))));
-                feed(core::events::writer_failed{c.id});
-            }
-            break;
-        case core::writer_status::peer_gone:
-            if (!s.writer_reported) {
-                s.writer_reported = true;
-                decide(c, nullptr);
-                feed(core::events::peer_gone{c.id});
-            }
-            break;
-        case core::writer_status::ready_to_close: break;
+    const driver::writer_verdict verdict =
+        driver::judge_writer(s.tracker, s.writer_reported, c.id, now_ns());
+    if (verdict.waiting) {
+        if (verdict.check_at_ns != s.check_at_ns) arm_writer_check(c, verdict.check_at_ns);
+        return;
+    }
+    if (verdict.report) {
+        decide(c, verdict.error);
+        feed(*verdict.report);
     }
     // A stopped writer, or one done with its final flush, closes without waiting.
     if (c.closing) finish_close(c);
@@ -441,13 +392,7 @@ void server_impl::request_close(bool close_existing, core::time_ns drain_deadlin
 
 void server_impl::add_completion(completion_kind kind,
                                  std::unique_ptr<pending_completion> completion) {
-    const bool done = kind == completion_kind::close ? close_done_ : handlers_done_;
-    if (done) {
-        completion->complete();
-        return;
-    }
-    (kind == completion_kind::close ? close_waiters_ : handlers_waiters_)
-        .push_back(std::move(completion));
+    completions_.add(kind, std::move(completion), run_completion);
 }
 
 void server_impl::set_drop(bool drop) {
@@ -455,17 +400,11 @@ void server_impl::set_drop(bool drop) {
 }
 
 const char* server_impl::check_invariant() const {
-    if (const char* broken = core.check_invariant()) return broken;
-    if (waiting_readable_ != (core.accept_step() == core::accept_phase::waiting_readable)) {
-        return "the driver and the core disagree on the outstanding accept step";
+    if (const char* broken = driver::check_driver_invariant(
+            core, waiting_readable_, driver::connections_held(connections))) {
+        return broken;
     }
-    std::uint32_t live = 0;
-    for (const auto& c : connections)
-        live += c != nullptr ? 1U : 0U;
-    if (live > core.num_connections()) {
-        return "the driver holds more connections than the core counts";
-    }
-    if (draining_) return "a drain is in progress";
+    if (draining_) return driver::drain_in_progress;
     return nullptr;
 }
 

@@ -16,6 +16,9 @@
 #include "berth/asio/server.hpp"
 #include "berth/core/server.hpp"
 #include "berth/core/writer_tracker.hpp"
+#include "berth/driver/completion_book.hpp"
+#include "berth/driver/connection_table.hpp"
+#include "berth/driver/send_buffers.hpp"
 #include "berth/posix/accept_batch.hpp"
 #include "berth/posix/descriptor_reserve.hpp"
 #include "berth/posix/listener.hpp"
@@ -28,10 +31,7 @@ struct stream_state {
         : tracker(opts.buffer_age_limit_ns, opts.final_flush_timeout_ns), check_timer(ex) {}
 
     core::writer_tracker tracker;
-    // Two buffers, so that write() never moves bytes an async write is sending.
-    std::string sending;
-    std::size_t sending_head = 0;
-    std::string queued;
+    driver::send_buffers out;
     bool write_pending = false;
     bool writer_reported = false;  // writer_failed or peer_gone already reported
     boost::asio::steady_timer check_timer;
@@ -94,10 +94,8 @@ public:
     server_hooks hooks;
     std::optional<posix::descriptor_reserve> reserve;
     posix::accept_faults faults;
-    /// Peers of accepted sockets not yet started, by descriptor (allocation-free
-    /// once the descriptor numbers have peaked).
-    std::vector<posix::socket_address> pending_peers;
-    std::vector<std::shared_ptr<connection>> connections;  // by connection index
+    driver::pending_peers accepted_peers;  // accepted sockets not yet started
+    driver::connection_table<connection> connections;
 
 private:
     void feed(const core::event& ev);
@@ -109,16 +107,14 @@ private:
     void start_handler(const core::actions::start_handler& a);
     void close_socket(const core::actions::close_socket& a);
     void release(const core::actions::release_connection& a);
-    void complete(std::vector<std::unique_ptr<pending_completion>>& completions);
 
-    [[nodiscard]] connection* find(core::connection_id id);
     void on_handler_done(core::connection_id id, std::exception_ptr error);
     void decide(connection& c, std::exception_ptr error);
     void finish_close(connection& c);
     void start_write(const std::shared_ptr<connection>& c);
     void on_written(connection& c, const boost::system::error_code& ec, std::size_t bytes);
     void evaluate_writer(connection& c);
-    [[nodiscard]] posix::socket_address take_peer(core::socket_handle socket);
+    void arm_writer_check(connection& c, core::time_ns deadline_ns);
 
     bool draining_ = false;
     boost::asio::steady_timer timer_;
@@ -126,10 +122,7 @@ private:
     std::uint64_t timer_epoch_ = 0;
     bool waiting_readable_ = false;
     std::uint64_t wait_epoch_ = 0;
-    bool close_done_ = false;
-    bool handlers_done_ = false;
-    std::vector<std::unique_ptr<pending_completion>> close_waiters_;
-    std::vector<std::unique_ptr<pending_completion>> handlers_waiters_;
+    driver::completion_book<std::unique_ptr<pending_completion>> completions_;
 };
 
 }  // namespace berth::asio::detail

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "berth/core/detail/assert.hpp"
+#include "berth/driver/driver_invariant.hpp"
 #include "berth/posix/close_socket.hpp"
 #include "server_impl.hpp"
 
@@ -159,15 +160,19 @@ void server_impl::arm_timer(core::time_ns deadline_ns) {
         static_cast<void>(uv_timer_stop(&timer_));
         return;
     }
+    start_timer_at(&timer_, on_timer, deadline_ns);
+}
+
+void server_impl::start_timer_at(uv_timer_t* timer, uv_timer_cb fire, core::time_ns deadline_ns) {
     // libuv's timers count from its cached loop time in ms: refresh it and round
-    // up. An early fire is harmless anyway: the core re-arms the same deadline.
+    // up. An early fire is harmless anyway: the deadline's owner re-arms it.
     uv_update_time(loop);
     const core::time_ns left_ns = deadline_ns - now_ns();
     const auto delay_ms =
         left_ns <= 0
             ? 0
             : static_cast<std::uint64_t>((left_ns + core::ns_per_ms - 1) / core::ns_per_ms);
-    static_cast<void>(uv_timer_start(&timer_, on_timer, delay_ms, 0));
+    static_cast<void>(uv_timer_start(timer, fire, delay_ms, 0));
 }
 
 void server_impl::on_timer(uv_timer_t* handle) {
@@ -189,7 +194,7 @@ void server_impl::execute(const core::action& a) {
     } else if (const auto* c = std::get_if<act::close_socket>(&a)) {
         close_socket(*c);
     } else if (const auto* d = std::get_if<act::close_dropped_socket>(&a)) {
-        static_cast<void>(take_peer(d->socket));
+        static_cast<void>(accepted_peers_.take(d->socket));
         posix::close_dropped_socket(static_cast<int>(d->socket), reserve_ ? &*reserve_ : nullptr);
     } else if (std::holds_alternative<act::close_listener>(a)) {
         close_listener();
@@ -202,20 +207,13 @@ void server_impl::execute(const core::action& a) {
             raise_on_loop(l, std::make_exception_ptr(accept_error(value)));
         });
     } else if (std::holds_alternative<act::complete_close>(a)) {
-        close_done_ = true;
-        complete(close_waiters_);
+        completions_.complete(completion_kind::close, [this](auto done) { post(std::move(done)); });
     } else if (std::holds_alternative<act::complete_handlers_finished>(a)) {
-        handlers_done_ = true;
-        complete(handlers_waiters_);
+        completions_.complete(completion_kind::handlers_finished,
+                              [this](auto done) { post(std::move(done)); });
     } else {
         driver_bug("an action this driver does not know");
     }
-}
-
-void server_impl::complete(std::vector<std::function<void()>>& waiters) {
-    for (auto& w : waiters)
-        post(std::move(w));
-    waiters.clear();
 }
 
 // --- Posted work ------------------------------------------------------------------
@@ -284,13 +282,7 @@ void server_impl::accept_batch(const core::actions::accept_batch& b) {
     context.listen_fd = listen.fd();
     context.reserve = reserve_ ? &*reserve_ : nullptr;
     context.faults = &faults_;
-    context.sink.context = this;
-    context.sink.on_accepted = [](void* self, int fd, const posix::socket_address& peer) {
-        auto& peers = static_cast<server_impl*>(self)->pending_peers_;
-        const auto index = static_cast<std::size_t>(fd);
-        if (peers.size() <= index) peers.resize(index + 1);
-        peers[index] = peer;
-    };
+    context.sink = accepted_peers_.sink();
     static_cast<void>(posix::run_accept_batch(context, core, b, now_ns()));
     const std::uint32_t used = queued - faults_.remaining;
     for (std::uint32_t i = 0; i < used; ++i)
@@ -324,23 +316,8 @@ void server_impl::on_poll_closed(uv_handle_t* handle) {
 
 // --- Release and the error policy ------------------------------------------------------
 
-posix::socket_address server_impl::take_peer(core::socket_handle socket) {
-    const auto index = static_cast<std::size_t>(socket);
-    if (index >= pending_peers_.size()) return {};
-    posix::socket_address peer = pending_peers_[index];
-    pending_peers_[index] = posix::socket_address();
-    return peer;
-}
-
-connection* server_impl::find(core::connection_id id) {
-    if (id.index >= connections.size()) return nullptr;
-    connection* c = connections[id.index].get();
-    return c != nullptr && c->id == id ? c : nullptr;
-}
-
 void server_impl::release(const core::actions::release_connection& a) {
-    const std::shared_ptr<connection> c = std::move(connections[a.id.index]);
-    BERTH_ASSERT(c != nullptr && c->id == a.id);
+    const std::shared_ptr<connection> c = connections.take(a.id);
     c->released = true;
     std::exception_ptr error = c->error;
     BERTH_ASSERT(a.result == core::outcome::ok || error != nullptr);
@@ -373,13 +350,7 @@ void server_impl::request_close(bool close_existing, core::time_ns drain_deadlin
 
 void server_impl::add_completion(completion_kind kind, std::function<void()> done) {
     if (!done) done = [] {};
-    const bool finished = kind == completion_kind::close ? close_done_ : handlers_done_;
-    if (finished) {
-        post(std::move(done));
-        return;
-    }
-    (kind == completion_kind::close ? close_waiters_ : handlers_waiters_)
-        .push_back(std::move(done));
+    completions_.add(kind, std::move(done), [this](auto due) { post(std::move(due)); });
 }
 
 void server_impl::set_drop(bool drop) {
@@ -387,21 +358,16 @@ void server_impl::set_drop(bool drop) {
 }
 
 const char* server_impl::check_invariant() const {
-    if (const char* broken = core.check_invariant()) return broken;
-    if (waiting_readable_ != (core.accept_step() == core::accept_phase::waiting_readable)) {
-        return "the driver and the core disagree on the outstanding accept step";
+    if (const char* broken = driver::check_driver_invariant(
+            core, waiting_readable_, driver::connections_held(connections))) {
+        return broken;
     }
-    std::uint32_t live = 0;
-    for (const auto& c : connections)
-        live += c != nullptr ? 1U : 0U;
-    if (live > core.num_connections())
-        return "the driver holds more connections than the core counts";
     if ((poll_state_ == handle_state::open) !=
         (core.listener() == core::listener_state::open ||
          core.listener() == core::listener_state::close_pending)) {
         return "the listening poll handle and the core's listener state disagree";
     }
-    if (draining_) return "a drain is in progress";
+    if (draining_) return driver::drain_in_progress;
     return nullptr;
 }
 

@@ -1,7 +1,6 @@
 #include "berth/uv/line_protocol.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -13,19 +12,9 @@ namespace berth::uv {
 
 namespace {
 
-// The number after `prefix`, if `line` is exactly the prefix and a number in [0, max].
-std::int64_t request(std::string_view line, std::string_view prefix, std::int64_t max) {
-    if (line.substr(0, prefix.size()) != prefix) return -1;
-    const std::string_view number = line.substr(prefix.size());
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
-    if (error != std::errc() || end != number.data() + number.size() || value < 0 || value > max) {
-        return -1;
-    }
-    return value;
-}
+using driver::flood_chunk_bytes;
+using driver::line_command_kind;
 
-constexpr std::size_t flood_chunk_bytes = 64 * 1024;
 constexpr std::size_t sock_read_chunk_bytes = 64 * 1024;
 
 // Runs `fn` once after `ms` milliseconds, on a timer of its own that closes itself.
@@ -61,30 +50,32 @@ struct stream_session {
 void serve_next(const std::shared_ptr<stream_session>& s);
 
 void serve_line(const std::shared_ptr<stream_session>& s, std::string line) {
-    if (line == "fail") throw std::runtime_error("fail requested");
-    if (line == "quit") {
-        s->w->write("bye\n");
-        s->done.finish();
-        return;
-    }
-    if (const std::int64_t bytes = flood_request_bytes(line); bytes >= 0) {
-        const std::string chunk(flood_chunk_bytes, 'x');
-        auto left = static_cast<std::uint64_t>(bytes);
-        while (left > 0 && s->w->accepts_writes()) {
-            const std::size_t n = std::min<std::uint64_t>(left, chunk.size());
-            s->w->write(std::string_view(chunk).substr(0, n));
-            left -= n;
-        }
-        serve_next(s);
-        return;
-    }
-    if (const std::int64_t ms = sleep_request_ms(line); ms >= 0) {
-        after_ms(s->loop, ms, [s, echo = std::move(line)]() mutable {
-            echo.push_back('\n');
-            s->w->write(echo);
+    const driver::line_command command = driver::parse_line_command(line);
+    switch (command.kind) {
+        case line_command_kind::fail: throw std::runtime_error(driver::fail_requested);
+        case line_command_kind::quit:
+            s->w->write("bye\n");
+            s->done.finish();
+            return;
+        case line_command_kind::flood: {
+            const std::string chunk(flood_chunk_bytes, 'x');
+            for (std::uint64_t left = command.amount; left > 0 && s->w->accepts_writes();) {
+                const std::size_t n = std::min<std::uint64_t>(left, chunk.size());
+                s->w->write(std::string_view(chunk).substr(0, n));
+                left -= n;
+            }
             serve_next(s);
-        });
-        return;
+            return;
+        }
+        case line_command_kind::sleep:
+            after_ms(s->loop, static_cast<std::int64_t>(command.amount),
+                     [s, echo = std::move(line)]() mutable {
+                         echo.push_back('\n');
+                         s->w->write(echo);
+                         serve_next(s);
+                     });
+            return;
+        case line_command_kind::echo: break;
     }
     line.push_back('\n');
     s->w->write(line);
@@ -200,6 +191,47 @@ void sock_start_reading(sock_session* s) {
     s->reading = true;
 }
 
+// Serves one line of the create_sock form. Returns false when the session must
+// stop taking lines (it ended, or waits for a write or a sleep).
+bool sock_serve_line(sock_session* s, std::string line) {
+    const driver::line_command command = driver::parse_line_command(line);
+    switch (command.kind) {
+        case line_command_kind::fail:
+            sock_end(s, std::make_exception_ptr(std::runtime_error(driver::fail_requested)));
+            return false;
+        case line_command_kind::quit:
+            s->busy = true;
+            sock_write(s, "bye\n", [s](bool) { sock_end(s, nullptr); });
+            return false;
+        case line_command_kind::flood:
+            s->busy = true;
+            sock_flood(s, command.amount);
+            return true;
+        case line_command_kind::sleep:
+            s->busy = true;
+            ++s->outstanding;
+            after_ms(s->loop, static_cast<std::int64_t>(command.amount),
+                     [s, echo = line + "\n"]() mutable {
+                         --s->outstanding;
+                         if (!s->ended) {
+                             sock_write(s, std::move(echo), [s](bool ok) {
+                                 if (!ok) return sock_end(s, nullptr);
+                                 s->busy = false;
+                                 sock_pump(s);
+                             });
+                         }
+                         s->maybe_free();
+                     });
+            return false;
+        case line_command_kind::echo: break;
+    }
+    line.push_back('\n');
+    sock_write(s, std::move(line), [s](bool ok) {
+        if (!ok) sock_end(s, nullptr);
+    });
+    return true;
+}
+
 // Serves the complete lines received, until one makes the session busy.
 void sock_pump(sock_session* s) {
     // Bounded by the buffer: every turn consumes a line.
@@ -212,40 +244,7 @@ void sock_pump(sock_session* s) {
         std::string line = s->in.substr(0, nl);
         s->in.erase(0, nl + 1);
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line == "fail") {
-            sock_end(s, std::make_exception_ptr(std::runtime_error("fail requested")));
-            break;
-        }
-        if (line == "quit") {
-            s->busy = true;
-            sock_write(s, "bye\n", [s](bool) { sock_end(s, nullptr); });
-            break;
-        }
-        if (const std::int64_t bytes = flood_request_bytes(line); bytes >= 0) {
-            s->busy = true;
-            sock_flood(s, static_cast<std::uint64_t>(bytes));
-            continue;
-        }
-        if (const std::int64_t ms = sleep_request_ms(line); ms >= 0) {
-            s->busy = true;
-            ++s->outstanding;
-            after_ms(s->loop, ms, [s, echo = line + "\n"]() mutable {
-                --s->outstanding;
-                if (!s->ended) {
-                    sock_write(s, std::move(echo), [s](bool ok) {
-                        if (!ok) return sock_end(s, nullptr);
-                        s->busy = false;
-                        sock_pump(s);
-                    });
-                }
-                s->maybe_free();
-            });
-            break;
-        }
-        line.push_back('\n');
-        sock_write(s, std::move(line), [s](bool ok) {
-            if (!ok) sock_end(s, nullptr);
-        });
+        if (!sock_serve_line(s, std::move(line))) break;
     }
     if (s->busy && s->reading) {
         static_cast<void>(uv_read_stop(s->stream));
@@ -267,14 +266,6 @@ void sock_on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
 }
 
 }  // namespace
-
-std::int64_t sleep_request_ms(std::string_view line) {
-    return request(line, "sleep ", sleep_ms_max);
-}
-
-std::int64_t flood_request_bytes(std::string_view line) {
-    return request(line, "flood ", static_cast<std::int64_t>(flood_bytes_max));
-}
 
 stream_handler line_protocol_handler(uv_loop_t* loop) {
     return [loop](const posix::socket_address&, reader& r, writer& w, completion done) {

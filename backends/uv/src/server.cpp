@@ -3,9 +3,11 @@
 #include "berth/uv/server.hpp"
 
 #include <ostream>
+#include <vector>
 
 #include "berth/core/detail/assert.hpp"
-#include "berth/posix/default_max_connections.hpp"
+#include "berth/driver/creation.hpp"
+#include "berth/driver/description.hpp"
 #include "server_impl.hpp"
 
 namespace berth::uv {
@@ -17,12 +19,7 @@ std::shared_ptr<detail::server_impl> make(uv_loop_t* loop, const posix::listen_s
                                           stream_handler stream, server_hooks hooks) {
     if (loop == nullptr) throw creation_error("the uv_loop_t is null");
     // SEMANTICS.md section 2: every option is checked before a socket exists.
-    if (opts.max_connections == 0) opts.max_connections = posix::default_max_connections();
-    if (const auto error = core::validate(opts)) throw creation_error(error->message);
-    if (opts.on_handler_error == core::error_policy::call && !hooks.on_handler_error) {
-        throw creation_error(
-            "on_handler_error is call, but server_hooks::on_handler_error is not set");
-    }
+    opts = driver::checked_options(opts, hooks);
     posix::listener l = posix::listener::create(spec, opts.backlog);
     auto impl = std::make_shared<detail::server_impl>(loop, std::move(l), opts, std::move(sock),
                                                       std::move(stream), std::move(hooks));
@@ -30,33 +27,17 @@ std::shared_ptr<detail::server_impl> make(uv_loop_t* loop, const posix::listen_s
     return impl;
 }
 
-void write_json_string(std::ostream& os, const std::string& text) {
-    static constexpr char hex[] = "0123456789abcdef";
-    os << '"';
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            os << '\\' << c;
-        } else if (byte < 0x20) {
-            os << "\\u00" << hex[byte >> 4] << hex[byte & 0xf];
-        } else {
-            os << c;
-        }
-    }
-    os << '"';
-}
-
 }  // namespace
 
 server server::create_sock(uv_loop_t* loop, const posix::listen_spec& spec, core::options opts,
                            sock_handler handler, server_hooks hooks) {
-    if (!handler) throw creation_error("create_sock: the handler is empty");
+    driver::require_handler(handler != nullptr, "create_sock");
     return server(make(loop, spec, opts, std::move(handler), nullptr, std::move(hooks)));
 }
 
 server server::create(uv_loop_t* loop, const posix::listen_spec& spec, core::options opts,
                       stream_handler handler, server_hooks hooks) {
-    if (!handler) throw creation_error("create: the handler is empty");
+    driver::require_handler(handler != nullptr, "create");
     return server(make(loop, spec, opts, nullptr, std::move(handler), std::move(hooks)));
 }
 
@@ -123,37 +104,27 @@ void server::inject_accept_faults(int error_value, std::uint32_t count) {
     impl_->inject_faults(error_value, count);
 }
 
-std::ostream& operator<<(std::ostream& os, const server& s) {
-    const detail::server_impl& impl = *s.impl_;
-    os << "listening_on: " << impl.listen.listening_on().to_string() << " (uv)\n"
-       << impl.core << "\npeers:";
-    bool any = false;
-    for (const auto& c : impl.connections) {
-        if (c == nullptr) continue;
-        os << "\n  " << c->id.index << '.' << c->id.generation << ' ' << c->peer;
-        any = true;
+namespace {
+
+void describe(std::ostream& os, const detail::server_impl& impl, bool json) {
+    const std::vector<driver::described_peer> peers = driver::live_peers(impl.connections);
+    const driver::description d{"uv", impl.listen.listening_on(), impl.core, peers};
+    if (json) {
+        driver::write_json(os, d);
+    } else {
+        driver::write_text(os, d);
     }
-    if (!any) os << " none";
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const server& s) {
+    describe(os, *s.impl_, false);
     return os;
 }
 
 void server::write_json(std::ostream& os) const {
-    const detail::server_impl& impl = *impl_;
-    os << "{\"listening_on\":";
-    write_json_string(os, impl.listen.listening_on().to_string());
-    os << ",\"backend\":\"uv\",\"core\":";
-    impl.core.write_json(os);
-    os << ",\"peers\":[";
-    bool first = true;
-    for (const auto& c : impl.connections) {
-        if (c == nullptr) continue;
-        os << (first ? "" : ",") << "{\"index\":" << c->id.index
-           << ",\"generation\":" << c->id.generation << ",\"peer\":";
-        write_json_string(os, c->peer.to_string());
-        os << '}';
-        first = false;
-    }
-    os << "]}";
+    describe(os, *impl_, true);
 }
 
 }  // namespace berth::uv

@@ -17,6 +17,9 @@
 
 #include "berth/core/server.hpp"
 #include "berth/core/writer_tracker.hpp"
+#include "berth/driver/completion_book.hpp"
+#include "berth/driver/connection_table.hpp"
+#include "berth/driver/send_buffers.hpp"
 #include "berth/posix/accept_batch.hpp"
 #include "berth/posix/descriptor_reserve.hpp"
 #include "berth/posix/listener.hpp"
@@ -51,11 +54,8 @@ struct stream_state {
         : tracker(opts.buffer_age_limit_ns, opts.final_flush_timeout_ns) {}
 
     core::writer_tracker tracker;
-    // Two buffers, so that write() never moves bytes a uv_write is sending.
-    std::string sending;
-    std::size_t sending_head = 0;
+    driver::send_buffers out;
     std::size_t in_flight_bytes = 0;
-    std::string queued;
     bool write_pending = false;
     bool writer_reported = false;  // writer_failed or peer_gone already reported
     uv_write_t write_req{};
@@ -104,7 +104,7 @@ struct connection {
 
 enum class handle_state : std::uint8_t { closed, open, closing };
 
-enum class completion_kind : std::uint8_t { close, handlers_finished };
+using completion_kind = driver::completion_kind;
 
 class server_impl : public std::enable_shared_from_this<server_impl> {
 public:
@@ -141,22 +141,21 @@ public:
     sock_handler sock_fn;
     stream_handler stream_fn;
     server_hooks hooks;
-    std::vector<std::shared_ptr<connection>> connections;  // by connection index
+    driver::connection_table<connection> connections;
 
 private:
     void feed(const core::event& ev);
     void drain();
     void execute(const core::action& a);
     void arm_timer(core::time_ns deadline_ns);
+    /// Starts `timer` to call `fire` at `deadline_ns` (not no_deadline_ns).
+    void start_timer_at(uv_timer_t* timer, uv_timer_cb fire, core::time_ns deadline_ns);
     void accept_batch(const core::actions::accept_batch& b);
     void close_listener();
     void start_handler(const core::actions::start_handler& a);
     void close_socket(const core::actions::close_socket& a);
     void release(const core::actions::release_connection& a);
-    void complete(std::vector<std::function<void()>>& waiters);
 
-    [[nodiscard]] connection* find(core::connection_id id);
-    [[nodiscard]] posix::socket_address take_peer(core::socket_handle socket);
     void decide(connection& c, std::exception_ptr error);
     void start_shutdown(connection& c);
     void finish_close(connection& c);
@@ -189,9 +188,7 @@ private:
     std::optional<posix::descriptor_reserve> reserve_;
     posix::accept_faults faults_;
     std::deque<int> fault_queue_;
-    /// Peers of accepted sockets not yet started, by descriptor (allocation-free
-    /// once the descriptor numbers have peaked).
-    std::vector<posix::socket_address> pending_peers_;
+    driver::pending_peers accepted_peers_;  // accepted sockets not yet started
 
     uv_poll_t poll_{};
     handle_state poll_state_ = handle_state::closed;
@@ -205,10 +202,7 @@ private:
 
     bool draining_ = false;
     bool waiting_readable_ = false;
-    bool close_done_ = false;
-    bool handlers_done_ = false;
-    std::vector<std::function<void()>> close_waiters_;
-    std::vector<std::function<void()>> handlers_waiters_;
+    driver::completion_book<std::function<void()>> completions_;
 };
 
 }  // namespace berth::uv::detail

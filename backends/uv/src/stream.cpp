@@ -34,13 +34,11 @@ std::exception_ptr uv_failure(const char* what, int rc) {
 // --- Start ---------------------------------------------------------------------------
 
 void server_impl::start_handler(const core::actions::start_handler& a) {
-    if (connections.size() <= a.id.index) connections.resize(a.id.index + 1);
-    BERTH_ASSERT(connections[a.id.index] == nullptr);
     auto c = std::make_shared<connection>();
-    connections[a.id.index] = c;
+    connections.place(a.id, c);
     c->owner = this;
     c->id = a.id;
-    c->peer = take_peer(a.socket);
+    c->peer = accepted_peers_.take(a.socket);
     c->stream.owner = c.get();
     c->timer.owner = c.get();
     const int fd = static_cast<int>(a.socket);
@@ -103,12 +101,12 @@ void server_impl::handler_done(connection& c, std::exception_ptr error) {
 
 void server_impl::close_socket(const core::actions::close_socket& a) {
     if (!a.handler_started) {
-        static_cast<void>(take_peer(a.socket));
+        static_cast<void>(accepted_peers_.take(a.socket));
         posix::close_connection_socket(static_cast<int>(a.socket));
         feed(core::events::socket_closed{a.id});
         return;
     }
-    connection* c = find(a.id);
+    connection* c = connections.find(a.id);
     BERTH_ASSERT(c != nullptr && !c->closing);
     c->closing = true;
     if (!c->fd_owned) {
@@ -180,13 +178,7 @@ void server_impl::arm_connection_timer(connection& c, core::time_ns deadline_ns)
         static_cast<void>(uv_timer_stop(&c.timer.timer));
         return;
     }
-    uv_update_time(loop);
-    const core::time_ns left_ns = deadline_ns - now_ns();
-    const auto delay_ms =
-        left_ns <= 0
-            ? 0
-            : static_cast<std::uint64_t>((left_ns + core::ns_per_ms - 1) / core::ns_per_ms);
-    static_cast<void>(uv_timer_start(&c.timer.timer, on_connection_timer, delay_ms, 0));
+    start_timer_at(&c.timer.timer, on_connection_timer, deadline_ns);
 }
 
 void server_impl::on_connection_timer(uv_timer_t* handle) {
@@ -237,7 +229,7 @@ void server_impl::post_delivery(connection& c) {
     stream_state& s = *c.st;
     if (s.delivery_posted) return;
     s.delivery_posted = true;
-    post([cp = connections[c.id.index]] {
+    post([cp = connections.shared(c.id)] {
         cp->st->delivery_posted = false;
         if (cp->released || cp->handler_returned) return;
         cp->owner->deliver_read(*cp);

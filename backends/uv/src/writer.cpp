@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "berth/core/detail/assert.hpp"
+#include "berth/driver/writer_verdict.hpp"
 #include "server_impl.hpp"
 
 namespace berth::uv::detail {
@@ -16,22 +17,13 @@ namespace {
 // At most this much per uv_write: progress reaches the tracker chunk by chunk.
 constexpr std::size_t write_chunk_bytes = 256 * 1024;
 
-std::string writer_failure_message(const core::writer_tracker& t) {
-    if (t.status() == core::writer_status::too_old) {
-        return "writer buffer too old: " + std::to_string(t.age_at_failure_ns() / core::ns_per_ms) +
-               " ms old, " + std::to_string(t.bytes_at_failure()) +
-               " bytes waiting (buffer_age_limit exceeded)";
-    }
-    return "write failed: " + std::generic_category().message(t.error_value());
-}
-
 }  // namespace
 
 void server_impl::writer_write(connection& c, std::string_view data) {
     BERTH_ASSERT(c.st.has_value());
     if (data.empty() || c.fd_closed || c.released) return;
     if (!c.st->tracker.on_buffered(now_ns(), data.size())) return;
-    c.st->queued.append(data);
+    c.st->out.append(data);
     if (!c.st->write_pending) start_write(c);
     evaluate_writer(c);
 }
@@ -39,15 +31,10 @@ void server_impl::writer_write(connection& c, std::string_view data) {
 void server_impl::start_write(connection& c) {
     stream_state& s = *c.st;
     BERTH_ASSERT(!s.write_pending);
-    if (s.sending_head == s.sending.size()) {
-        s.sending.clear();
-        s.sending_head = 0;
-        s.sending.swap(s.queued);
-    }
-    if (s.sending.empty()) return;
-    s.in_flight_bytes = std::min(write_chunk_bytes, s.sending.size() - s.sending_head);
-    uv_buf_t buf = uv_buf_init(s.sending.data() + s.sending_head,
-                               static_cast<unsigned int>(s.in_flight_bytes));
+    const std::span<char> next = s.out.next();
+    if (next.empty()) return;
+    s.in_flight_bytes = std::min(write_chunk_bytes, next.size());
+    uv_buf_t buf = uv_buf_init(next.data(), static_cast<unsigned int>(s.in_flight_bytes));
     s.write_req.data = &c;
     const int rc = uv_write(&s.write_req, c.uv_stream(), &buf, 1, on_write);
     if (rc != 0) {
@@ -68,7 +55,7 @@ void server_impl::on_written(connection& c, int status) {
     s.write_pending = false;
     if (c.fd_closed) return;  // cancelled by the close: nothing left to account for
     if (status == 0) {
-        s.sending_head += s.in_flight_bytes;
+        s.out.sent(s.in_flight_bytes);
         s.tracker.on_flushed(now_ns(), s.in_flight_bytes);
         s.in_flight_bytes = 0;
         if (s.tracker.bytes_waiting() > 0) start_write(c);
@@ -82,33 +69,18 @@ void server_impl::on_written(connection& c, int status) {
 void server_impl::evaluate_writer(connection& c) {
     if (c.fd_closed) return;
     stream_state& s = *c.st;
-    const core::writer_status status = s.tracker.check(now_ns());
-    switch (status) {
-        case core::writer_status::open:
-        case core::writer_status::final_flush: {
-            const core::time_ns deadline = s.tracker.next_deadline_ns();
-            if (deadline != s.check_at_ns) {
-                s.check_at_ns = deadline;
-                arm_connection_timer(c, deadline);
-            }
-            return;
+    const driver::writer_verdict verdict =
+        driver::judge_writer(s.tracker, s.writer_reported, c.id, now_ns());
+    if (verdict.waiting) {
+        if (verdict.check_at_ns != s.check_at_ns) {
+            s.check_at_ns = verdict.check_at_ns;
+            arm_connection_timer(c, verdict.check_at_ns);
         }
-        case core::writer_status::too_old:
-        case core::writer_status::failed:
-            if (!s.writer_reported) {
-                s.writer_reported = true;
-                decide(c, std::make_exception_ptr(writer_error(writer_failure_message(s.tracker))));
-                feed(core::events::writer_failed{c.id});
-            }
-            break;
-        case core::writer_status::peer_gone:
-            if (!s.writer_reported) {
-                s.writer_reported = true;
-                decide(c, nullptr);
-                feed(core::events::peer_gone{c.id});
-            }
-            break;
-        case core::writer_status::ready_to_close: break;
+        return;
+    }
+    if (verdict.report) {
+        decide(c, verdict.error);
+        feed(*verdict.report);
     }
     // A stopped writer, or one done with its final flush, closes without waiting.
     if (c.closing) finish_close(c);

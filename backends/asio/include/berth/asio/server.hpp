@@ -49,6 +49,9 @@
 #include "berth/core/action.hpp"
 #include "berth/core/options.hpp"
 #include "berth/core/statistics.hpp"
+#include "berth/driver/completion_book.hpp"
+#include "berth/driver/errors.hpp"
+#include "berth/driver/server_hooks.hpp"
 #include "berth/posix/listen_spec.hpp"
 #include "berth/posix/listener.hpp"
 #include "berth/posix/socket_address.hpp"
@@ -64,37 +67,23 @@ using sock_handler =
 using stream_handler =
     std::function<boost::asio::awaitable<void>(posix::socket_address peer, reader& r, writer& w)>;
 
-struct server_hooks {
-    /// The `call` policy's function (required with error_policy::call). It runs on
-    /// the server's executor after the connection's slot is free. If it throws, the
-    /// server starts closing (without closing existing connections) and the
-    /// exception propagates out of run().
-    std::function<void(const posix::socket_address& peer, std::exception_ptr error)>
-        on_handler_error;
-    /// Operator notices: at limit, out of descriptors, late results, drain deadline.
-    std::function<void(const core::actions::notice&)> on_notice;
-};
+/// The user's hooks (berth/driver/server_hooks.hpp). Here `on_handler_error` runs
+/// on the server's executor; if it throws, the server starts closing (without
+/// closing existing connections) and the exception propagates out of run().
+using server_hooks = driver::server_hooks;
 
 /// The options were refused (nothing was opened), or a required hook is missing.
-class creation_error : public std::invalid_argument {
-public:
-    using std::invalid_argument::invalid_argument;
-};
+using creation_error = driver::creation_error;
 
 /// Raised out of run() when accept fails in a way the server cannot recover from
 /// (EBADF, EINVAL, ...): the server has stopped accepting and closed its socket.
-class accept_error : public std::system_error {
-public:
-    explicit accept_error(int error_value)
-        : std::system_error(error_value, std::generic_category(),
-                            "accept on the listening socket failed") {}
-};
+using accept_error = driver::accept_error;
 
 namespace detail {
 
 class server_impl;
 
-enum class completion_kind : std::uint8_t { close, handlers_finished };
+using completion_kind = driver::completion_kind;
 
 /// Registers `completion` on the server's executor; completes it at once (posted)
 /// if the operation is already done.

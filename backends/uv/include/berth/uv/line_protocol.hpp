@@ -16,17 +16,16 @@
 
 #include <uv.h>
 
+#include "berth/driver/line_command.hpp"
 #include "berth/uv/server.hpp"
 
 namespace berth::uv {
 
-inline constexpr std::int64_t sleep_ms_max = 60'000;
-inline constexpr std::uint64_t flood_bytes_max = 1ULL << 30;
-
-/// Milliseconds asked for by a "sleep MS" line, or -1 if the line is not one.
-[[nodiscard]] std::int64_t sleep_request_ms(std::string_view line);
-/// Bytes asked for by a "flood N" line, or -1 if the line is not one.
-[[nodiscard]] std::int64_t flood_request_bytes(std::string_view line);
+// The commands' parsing is shared by every backend (berth/driver/line_command.hpp).
+using driver::flood_bytes_max;
+using driver::flood_request_bytes;
+using driver::sleep_ms_max;
+using driver::sleep_request_ms;
 
 /// The handlers; `loop` is where their sleep timers run (the server's loop).
 [[nodiscard]] stream_handler line_protocol_handler(uv_loop_t* loop);

@@ -56,6 +56,8 @@
 #include "berth/core/action.hpp"
 #include "berth/core/options.hpp"
 #include "berth/core/statistics.hpp"
+#include "berth/driver/errors.hpp"
+#include "berth/driver/server_hooks.hpp"
 #include "berth/posix/listen_spec.hpp"
 #include "berth/posix/listener.hpp"
 #include "berth/posix/socket_address.hpp"
@@ -70,31 +72,17 @@ using sock_handler =
 using stream_handler =
     std::function<void(const posix::socket_address& peer, reader& r, writer& w, completion done)>;
 
-struct server_hooks {
-    /// The `call` policy's function (required with error_policy::call). It runs on
-    /// the loop after the connection's slot is free. If it throws, the server
-    /// starts closing (without closing existing connections) and the exception is
-    /// raised on the loop (berth/uv/run.hpp).
-    std::function<void(const posix::socket_address& peer, std::exception_ptr error)>
-        on_handler_error;
-    /// Operator notices: at limit, out of descriptors, late results, drain deadline.
-    std::function<void(const core::actions::notice&)> on_notice;
-};
+/// The user's hooks (berth/driver/server_hooks.hpp). Here `on_handler_error` runs
+/// on the loop; if it throws, the server starts closing (without closing existing
+/// connections) and the exception is raised on the loop (berth/uv/run.hpp).
+using server_hooks = driver::server_hooks;
 
 /// The options were refused (nothing was opened), or a required hook is missing.
-class creation_error : public std::invalid_argument {
-public:
-    using std::invalid_argument::invalid_argument;
-};
+using creation_error = driver::creation_error;
 
 /// Raised on the loop when accept fails in a way the server cannot recover from
 /// (EBADF, EINVAL, ...): the server has stopped accepting and closed its socket.
-class accept_error : public std::system_error {
-public:
-    explicit accept_error(int error_value)
-        : std::system_error(error_value, std::generic_category(),
-                            "accept on the listening socket failed") {}
-};
+using accept_error = driver::accept_error;
 
 namespace detail {
 class server_impl;

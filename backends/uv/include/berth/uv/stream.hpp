@@ -20,25 +20,20 @@
 #include <string>
 #include <string_view>
 
+#include "berth/driver/errors.hpp"
+
 namespace berth::uv {
 
 namespace detail {
 struct connection;
 }  // namespace detail
 
-/// The connection's writer failed: its buffer grew older than buffer_age_limit,
-/// or a write failed for a reason other than the peer going away. This is the
-/// error the error policy sees.
-class writer_error : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+/// The connection's writer failed (berth/driver/errors.hpp): the error the error
+/// policy sees.
+using writer_error = driver::writer_error;
 
 /// A line longer than reader::line_length_max: the handler fails with it.
-class line_too_long : public std::length_error {
-public:
-    using std::length_error::length_error;
-};
+using line_too_long = driver::line_too_long;
 
 /// The buffered reader of a `create` connection. A read that finds the peer gone
 /// (end of stream, a reset) or the socket closed by the server reports the end of
