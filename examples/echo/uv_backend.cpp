@@ -6,6 +6,7 @@
 
 #include <array>
 #include <csignal>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <string>
@@ -90,16 +91,28 @@ int run_echo_uv(const echo_options& opts) {
     }
     print_line_to_stdout("listening on " + address_text(*state.server) + "\n");
 
-    try {
-        static_cast<void>(uv::run(&loop, UV_RUN_DEFAULT));
-    } catch (const std::exception& e) {
-        // --on-handler-error raise (or a fatal accept error): the error ends the process.
-        print_error(e.what());
-        return exit_handler_error;
+    int exit_code = exit_ok;
+    // A raised error (--on-handler-error raise, a fatal accept error) ends the
+    // process with 70. The loop still winds down first: the server closes its
+    // connections and handles, so nothing is left open or allocated at exit. Each
+    // run ends either normally or with one more raised error; a connection closed
+    // here may raise once more, so the number of runs is bounded by the
+    // connections there were, plus one.
+    const std::uint32_t runs_max = state.server->options().max_connections + 1;
+    for (std::uint32_t runs = 0; runs <= runs_max; ++runs) {
+        try {
+            static_cast<void>(uv::run(&loop, UV_RUN_DEFAULT));
+            break;
+        } catch (const std::exception& e) {
+            if (exit_code == exit_ok) print_error(e.what());
+            exit_code = exit_handler_error;
+            state.server->close(/*close_existing_connections=*/true);
+            close_signals(state);
+        }
     }
     state.server.reset();
     static_cast<void>(uv_loop_close(&loop));
-    return exit_ok;
+    return exit_code;
 }
 
 }  // namespace berth::echo
