@@ -13,6 +13,11 @@ option_error refuse(const char* option, std::string message) {
 }  // namespace
 
 std::optional<option_error> validate(const options& opts) {
+    if (opts.max_connections == max_connections_unset) {
+        return refuse("max_connections",
+                      "is unset: a backend fills in its default (90% of the descriptor "
+                      "limit) before the core sees it");
+    }
     if (opts.max_connections < 1) {
         return refuse("max_connections",
                       "must be at least 1 (got " + std::to_string(opts.max_connections) + ")");

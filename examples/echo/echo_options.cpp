@@ -77,7 +77,6 @@ echo_options parse_echo_options(const std::vector<std::string>& args) {
     echo_options out;
     // Without the flag, errors are printed and the server goes on.
     out.server.on_handler_error = core::error_policy::call;
-    out.server.max_connections = 0;
     // Bounded by the arguments: every turn consumes one or two.
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string flag = args[i];

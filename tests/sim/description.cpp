@@ -49,12 +49,11 @@ TEST_CASE("creation refuses bad options before opening anything") {
     CHECK(w.net().fds_in_use() == 0);
 }
 
-TEST_CASE("max_connections 0 means 90% of the simulated descriptor limit") {
+TEST_CASE("max_connections left unset means 90% of the simulated descriptor limit") {
     world_config config;
     config.kernel.fd_limit = 100;
     world w(3, config);
     core::options opts;
-    opts.max_connections = 0;
     opts.on_handler_error = core::error_policy::ignore;
     const server s = server::create_sock(w, "/tmp/sim.sock", opts, line_protocol_sock_handler(w));
     CHECK(s.options().max_connections == 90);

@@ -61,6 +61,13 @@ TEST_CASE("The defaults are those of SEMANTICS.md section 2") {
     CHECK(o.final_flush_timeout_ns == 30 * core::ns_per_s);
 }
 
+TEST_CASE("max_connections left unset is for the backend to fill in, not the core") {
+    core::options o = good();
+    o.max_connections = core::max_connections_unset;
+    CHECK(core::options{}.max_connections == core::max_connections_unset);
+    expect_refused(o, "max_connections", "is unset");
+}
+
 TEST_CASE("max_connections must be at least 1 and within its limit") {
     core::options o = good();
     o.max_connections = 0;

@@ -8,7 +8,9 @@
 namespace berth::driver {
 
 core::options checked_options(core::options opts, const server_hooks& hooks) {
-    if (opts.max_connections == 0) opts.max_connections = posix::default_max_connections();
+    if (opts.max_connections == core::max_connections_unset) {
+        opts.max_connections = posix::default_max_connections();
+    }
     if (const auto error = core::validate(opts)) throw creation_error(error->message);
     if (opts.on_handler_error == core::error_policy::call && !hooks.on_handler_error) {
         throw creation_error(

@@ -14,7 +14,7 @@ namespace {
 server_impl* make(world& w, const std::string& listen, core::options opts, sock_handler sock,
                   stream_handler stream, server_hooks hooks) {
     // SEMANTICS.md section 2: the default limit is 90% of the descriptor limit.
-    if (opts.max_connections == 0) {
+    if (opts.max_connections == core::max_connections_unset) {
         opts.max_connections = std::max<std::uint32_t>(1, w.net().config().fd_limit / 10 * 9);
     }
     if (const auto error = core::validate(opts)) throw creation_error(error->message);

@@ -1,6 +1,7 @@
 #include "berth/sim/swarm.hpp"
 
 #include <sstream>
+#include <string>
 
 #include "berth/sim/kernel.hpp"
 #include "berth/sim/line_protocol.hpp"
@@ -78,7 +79,8 @@ swarm_plan plan_for_seed(std::uint64_t seed) {
     f.spurious_wakeup_per_million = rate(r);
 
     core::options& o = p.opts;
-    o.max_connections = r.below(5) == 0 ? 0 : static_cast<std::uint32_t>(r.between(1, 8));
+    o.max_connections =
+        r.below(5) == 0 ? core::max_connections_unset : static_cast<std::uint32_t>(r.between(1, 8));
     o.max_accepts_per_batch = static_cast<std::uint32_t>(r.between(1, 4));
     o.backlog = static_cast<std::int32_t>(r.between(0, 8));
     o.drop_incoming_connections = r.below(10) == 0;
@@ -112,9 +114,12 @@ std::string describe(const swarm_plan& p) {
     os << "fd_limit=" << p.world.kernel.fd_limit << " buffer=" << p.world.kernel.socket_buffer_bytes
        << " overflow="
        << (p.world.kernel.on_listen_overflow == listen_overflow::retry ? "retry" : "refuse")
-       << " faults=" << (p.world.faults.enabled ? "on" : "off")
-       << " max_connections=" << p.opts.max_connections << " batch=" << p.opts.max_accepts_per_batch
-       << " backlog=" << p.opts.backlog << " policy=" << core::to_string(p.opts.on_handler_error)
+       << " faults=" << (p.world.faults.enabled ? "on" : "off") << " max_connections="
+       << (p.opts.max_connections == core::max_connections_unset
+               ? std::string("default")
+               : std::to_string(p.opts.max_connections))
+       << " batch=" << p.opts.max_accepts_per_batch << " backlog=" << p.opts.backlog
+       << " policy=" << core::to_string(p.opts.on_handler_error)
        << " exhaustion=" << core::to_string(p.opts.on_accept_exhaustion)
        << " form=" << (p.stream_form ? "create" : "create_sock") << " clients=" << p.clients.size()
        << " close_at_ms=" << (p.close_at_ns < 0 ? -1 : p.close_at_ns / ms)

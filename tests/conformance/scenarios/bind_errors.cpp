@@ -93,9 +93,19 @@ TEST_CASE_FIXTURE(scenario, "a bad option is refused before any socket is create
     CHECK(contains(*r.error, "max_connections must be at most"));
 }
 
-TEST_CASE_FIXTURE(scenario, "max_connections 0 means the default limit, not an error") {
-    // Every backend documents 0 as "90% of the (simulated) descriptor limit".
-    start(at("127.0.0.1:0"));
+TEST_CASE_FIXTURE(scenario, "max_connections 0 is refused before any socket is created") {
+    server_config cfg = at(h->occupied_address());
+    cfg.opts.max_connections = 0;
+    const start_result r = h->start_server(cfg);
+    REQUIRE_FALSE(r.ok());
+    CHECK(contains(*r.error, "max_connections must be at least 1 (got 0)"));
+}
+
+TEST_CASE_FIXTURE(scenario, "max_connections left unset means the default limit") {
+    // Every backend documents the default as 90% of the (simulated) descriptor limit.
+    server_config cfg = at("127.0.0.1:0");
+    cfg.opts.max_connections = core::max_connections_unset;
+    start(cfg);
     const client_id c = h->connect();
     h->send(c, "default\n");
     CHECK(h->receive_line(c, patience_ns) == "default");

@@ -31,15 +31,20 @@ inline constexpr time_ns unlimited_age_ns = no_deadline_ns;
 // Limits on everything: a value beyond these is refused at creation, so the core's
 // arithmetic and memory stay bounded whatever the caller passes.
 inline constexpr std::uint32_t max_connections_limit = 1U << 24;
+
+/// `options::max_connections` when the caller leaves it out: each backend replaces
+/// it with its default (90% of the soft descriptor limit) before validating. It is
+/// a value no caller can mean, so an explicit 0 is still refused.
+inline constexpr std::uint32_t max_connections_unset = UINT32_MAX;
 inline constexpr std::uint32_t max_accepts_per_batch_limit = 4096;
 inline constexpr std::int32_t backlog_limit = 1 << 20;
 inline constexpr time_ns buffer_age_limit_max_ns = 24LL * 3600 * ns_per_s;
 inline constexpr time_ns final_flush_timeout_max_ns = 3600 * ns_per_s;
 
 struct options {
-    /// Connections served at once. The backends default it to 90% of the soft
-    /// descriptor limit; the core needs it spelled out.
-    std::uint32_t max_connections = 0;
+    /// Connections served at once. Left unset, the backends default it to 90% of
+    /// the soft descriptor limit; the core itself needs it spelled out.
+    std::uint32_t max_connections = max_connections_unset;
     /// Sockets taken from the kernel in one accept step.
     std::uint32_t max_accepts_per_batch = 1;
     /// Passed to listen(2); the kernel may queue more or fewer than asked.

@@ -98,7 +98,7 @@ struct server_hooks {
 class server {
 public:
     /// `listen` is "host:port" (port 0: chosen by the simulated kernel) or a path.
-    /// `opts.max_connections == 0` means 90% of the simulated descriptor limit.
+    /// `opts.max_connections` left unset means 90% of the simulated descriptor limit.
     /// Throws creation_error before creating anything if the options are invalid.
     static server create_sock(world& w, const std::string& listen, core::options opts,
                               sock_handler handler, server_hooks hooks = {});

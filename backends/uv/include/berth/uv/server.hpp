@@ -92,8 +92,9 @@ class server {
 public:
     /// Validates `opts` before opening anything (creation_error), then binds and
     /// listens as `spec` says (posix::listen_error, nothing left open), then starts
-    /// accepting on `loop`. `opts.max_connections == 0` means the default: 90% of
-    /// the soft descriptor limit. `opts.on_handler_error` is required.
+    /// accepting on `loop`. `opts.max_connections` left unset means the default: 90%
+    /// of the soft descriptor limit (an explicit 0 is refused). `opts.on_handler_error`
+    /// is required.
     [[nodiscard]] static server create_sock(uv_loop_t* loop, const posix::listen_spec& spec,
                                             core::options opts, sock_handler handler,
                                             server_hooks hooks = {});
