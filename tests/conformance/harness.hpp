@@ -5,8 +5,10 @@
 // The server under test always runs the line protocol of
 // backends/sim/include/berth/sim/line_protocol.hpp (each line echoed; `quit` ->
 // `bye` and the handler finishes; `fail` -> the handler fails with "fail
-// requested"; `sleep MS` -> it pauses; otherwise it blocks reading), so what a
-// handler does is chosen by the client and the harness needs no hooks into it.
+// requested"; `sleep MS` -> it pauses; `read N` -> it reads exactly N bytes (1 to
+// 65536, newlines included; the reader's read-exactly in the create form) and
+// answers "got N:<the bytes>"; otherwise it blocks reading), so what a handler
+// does is chosen by the client and the harness needs no hooks into it.
 //
 // Times: virtual in the simulator, real elapsed time in real backends. A wait for
 // something that must happen is bounded by `patience_ns` (generous: a loaded CI

@@ -4,7 +4,10 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
+#include <boost/asio/completion_condition.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,6 +31,11 @@ net::awaitable<void> sleep_ms(std::int64_t ms) {
 using driver::flood_chunk_bytes;
 using driver::line_command_kind;
 
+// The answer to "read N": the bytes on one line after their count.
+std::string read_answer(std::string_view bytes) {
+    return "got " + std::to_string(bytes.size()) + ":" + std::string(bytes) + "\n";
+}
+
 }  // namespace
 
 net::awaitable<void> serve_line_protocol(reader& r, writer& w) {
@@ -50,6 +58,12 @@ net::awaitable<void> serve_line_protocol(reader& r, writer& w) {
             case line_command_kind::sleep:
                 co_await sleep_ms(static_cast<std::int64_t>(command.amount));
                 break;
+            case line_command_kind::read: {
+                std::string bytes(static_cast<std::size_t>(command.amount), '\0');
+                if (co_await r.read_exactly(bytes) < bytes.size()) co_return;  // peer gone
+                w.write(read_answer(bytes));
+                continue;
+            }
             case line_command_kind::echo: break;
         }
         line->push_back('\n');
@@ -88,6 +102,24 @@ net::awaitable<void> serve_line_protocol(socket& sock) {
             case line_command_kind::sleep:
                 co_await sleep_ms(static_cast<std::int64_t>(command.amount));
                 break;
+            case line_command_kind::read: {
+                // Bytes after the line may already be buffered: read only the rest.
+                const auto wanted = static_cast<std::size_t>(command.amount);
+                if (in.size() < wanted) {
+                    co_await net::async_read(sock, in, net::transfer_at_least(wanted - in.size()),
+                                             net::redirect_error(net::use_awaitable, ec));
+                    if (ec) co_return;  // as for a line: the peer went away
+                }
+                const std::string bytes(
+                    net::buffers_begin(in.data()),
+                    net::buffers_begin(in.data()) + static_cast<std::ptrdiff_t>(wanted));
+                in.consume(wanted);
+                const std::string answer = read_answer(bytes);
+                co_await net::async_write(sock, net::buffer(answer),
+                                          net::redirect_error(net::use_awaitable, ec));
+                if (ec) co_return;
+                continue;
+            }
             case line_command_kind::echo: break;
         }
         line.push_back('\n');

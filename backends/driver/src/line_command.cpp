@@ -29,6 +29,11 @@ std::int64_t flood_request_bytes(std::string_view line) {
     return request(line, "flood ", static_cast<std::int64_t>(flood_bytes_max));
 }
 
+std::int64_t read_request_bytes(std::string_view line) {
+    const std::int64_t bytes = request(line, "read ", static_cast<std::int64_t>(read_bytes_max));
+    return bytes == 0 ? -1 : bytes;  // reading nothing is no request
+}
+
 line_command parse_line_command(std::string_view line) {
     if (line == "fail") return {line_command_kind::fail, 0};
     if (line == "quit") return {line_command_kind::quit, 0};
@@ -37,6 +42,9 @@ line_command parse_line_command(std::string_view line) {
     }
     if (const std::int64_t ms = sleep_request_ms(line); ms >= 0) {
         return {line_command_kind::sleep, static_cast<std::uint64_t>(ms)};
+    }
+    if (const std::int64_t bytes = read_request_bytes(line); bytes >= 0) {
+        return {line_command_kind::read, static_cast<std::uint64_t>(bytes)};
     }
     return {line_command_kind::echo, 0};
 }

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 
+#include "berth/core/detail/assert.hpp"
 #include "berth/sim/kernel.hpp"
 #include "berth/sim/world.hpp"
 
@@ -102,6 +103,57 @@ void socket::line_awaitable::await_suspend(std::coroutine_handle<> h) {
         result.timed_out = true;
         waiting.resume();
     });
+}
+
+// --- read_exactly --------------------------------------------------------------------
+
+socket::exact_awaitable socket::read_exactly(std::size_t n) {
+    BERTH_ASSERT(n >= 1);
+    return exact_awaitable{world_, endpoint_, n, {}, {}};
+}
+
+bool socket::exact_awaitable::try_complete() {
+    const sim::endpoint& e = w->net().ep(id);
+    if (e.closed) {
+        result.error = EBADF;
+        return true;
+    }
+    const std::size_t available = e.in.size();
+    if (available < wanted && e.in.error == 0 && !e.in.eof) return false;
+    const int end_error = e.in.error;
+    std::string bytes;
+    if (available > 0) static_cast<void>(w->net().read(id, bytes, wanted));
+    if (bytes.size() == wanted) {
+        result.bytes = std::move(bytes);
+    } else {
+        result.error = end_error;
+    }
+    return true;
+}
+
+bool socket::exact_awaitable::await_ready() {
+    return try_complete();
+}
+
+// Re-arms for bytes beyond those already seen: a part of the count must not wake
+// the reader again until more arrives.
+void socket::exact_awaitable::arm() {
+    const std::size_t seen = w->net().ep(id).in.size();
+    w->net().notify_readable(
+        id,
+        [this] {
+            if (!try_complete()) {
+                arm();
+                return;
+            }
+            waiting.resume();
+        },
+        seen);
+}
+
+void socket::exact_awaitable::await_suspend(std::coroutine_handle<> h) {
+    waiting = h;
+    arm();
 }
 
 // --- writing -------------------------------------------------------------------------

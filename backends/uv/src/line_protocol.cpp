@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace berth::uv {
@@ -16,6 +17,11 @@ using driver::flood_chunk_bytes;
 using driver::line_command_kind;
 
 constexpr std::size_t sock_read_chunk_bytes = 64 * 1024;
+
+// The answer to "read N": the bytes on one line after their count.
+std::string read_answer(std::string_view bytes) {
+    return "got " + std::to_string(bytes.size()) + ":" + std::string(bytes) + "\n";
+}
 
 // Runs `fn` once after `ms` milliseconds, on a timer of its own that closes itself.
 void after_ms(uv_loop_t* loop, std::int64_t ms, std::function<void()> fn) {
@@ -75,6 +81,20 @@ void serve_line(const std::shared_ptr<stream_session>& s, std::string line) {
                          serve_next(s);
                      });
             return;
+        case line_command_kind::read: {
+            // The buffer must outlive the read: the callback owns it.
+            auto bytes =
+                std::make_shared<std::string>(static_cast<std::size_t>(command.amount), '\0');
+            s->r->read_exactly(*bytes, [s, bytes](std::size_t n) {
+                if (n < bytes->size()) {
+                    s->done.finish();  // the peer went away: a normal end
+                    return;
+                }
+                s->w->write(read_answer(*bytes));
+                serve_next(s);
+            });
+            return;
+        }
         case line_command_kind::echo: break;
     }
     line.push_back('\n');
@@ -103,8 +123,9 @@ struct sock_session {
     completion done;
     std::string in;
     std::size_t read_base = 0;
-    int outstanding = 0;  // writes and sleeps in flight
-    bool busy = false;    // a sleep or a flood runs: lines wait
+    std::size_t bytes_wanted = 0;  // a "read N" waits for N bytes in `in`
+    int outstanding = 0;           // writes and sleeps in flight
+    bool busy = false;             // a sleep or a flood runs: lines wait
     bool reading = false;
     bool ended = false;
 
@@ -207,6 +228,9 @@ bool sock_serve_line(sock_session* s, std::string line) {
             s->busy = true;
             sock_flood(s, command.amount);
             return true;
+        case line_command_kind::read:
+            s->bytes_wanted = static_cast<std::size_t>(command.amount);
+            return true;
         case line_command_kind::sleep:
             s->busy = true;
             ++s->outstanding;
@@ -232,10 +256,29 @@ bool sock_serve_line(sock_session* s, std::string line) {
     return true;
 }
 
-// Serves the complete lines received, until one makes the session busy.
+// Answers a "read N" once its N bytes are in.
+void sock_answer_read(sock_session* s) {
+    std::string answer = read_answer(std::string_view(s->in).substr(0, s->bytes_wanted));
+    s->in.erase(0, s->bytes_wanted);
+    s->bytes_wanted = 0;
+    sock_write(s, std::move(answer), [s](bool ok) {
+        if (!ok) sock_end(s, nullptr);
+    });
+}
+
+// Serves the complete lines (and the bytes a "read N" waits for) received, until
+// one makes the session busy.
 void sock_pump(sock_session* s) {
-    // Bounded by the buffer: every turn consumes a line.
+    // Bounded by the buffer: every turn consumes a line or a read's bytes.
     while (!s->ended && !s->busy) {
+        if (s->bytes_wanted > 0) {
+            if (s->in.size() < s->bytes_wanted) {
+                sock_start_reading(s);
+                break;
+            }
+            sock_answer_read(s);
+            continue;
+        }
         const std::size_t nl = s->in.find('\n');
         if (nl == std::string::npos) {
             sock_start_reading(s);
@@ -275,7 +318,7 @@ stream_handler line_protocol_handler(uv_loop_t* loop) {
 
 sock_handler line_protocol_sock_handler(uv_loop_t* loop) {
     return [loop](const posix::socket_address&, uv_stream_t* stream, completion done) {
-        auto* s = new sock_session{loop, stream, std::move(done), {}, 0, 0, false, false, false};
+        auto* s = new sock_session{loop, stream, std::move(done), {}, 0, 0, 0, false, false, false};
         stream->data = s;
         sock_pump(s);
         s->maybe_free();

@@ -9,6 +9,9 @@
 //   flood N    -> writes N bytes of 'x' (at most flood_bytes_max) without waiting
 //                 for the peer to read (the create form; create_sock waits)
 //   sleep MS   -> pauses MS milliseconds (at most sleep_ms_max), then echoes
+//   read N     -> reads exactly N bytes (1 to read_bytes_max, newlines included:
+//                 the reader's read-exactly in the create form), then answers
+//                 "got N:<the bytes>"; the end of the stream first finishes it
 //
 // This is the parsing only: each backend serves the commands in its own I/O style.
 #pragma once
@@ -21,26 +24,30 @@ namespace berth::driver {
 
 inline constexpr std::int64_t sleep_ms_max = 60'000;
 inline constexpr std::uint64_t flood_bytes_max = 1ULL << 30;
+/// The most a "read N" line may ask for: the bytes are held whole before the answer.
+inline constexpr std::uint64_t read_bytes_max = 64 * 1024;
 /// Bytes per write of a flood: one buffer of 'x' serves any size.
 inline constexpr std::size_t flood_chunk_bytes = 64 * 1024;
 /// The error a "fail" line fails the handler with.
 inline constexpr const char* fail_requested = "fail requested";
 
-enum class line_command_kind : std::uint8_t { echo, quit, fail, flood, sleep };
+enum class line_command_kind : std::uint8_t { echo, quit, fail, flood, sleep, read };
 
 struct line_command {
     line_command_kind kind = line_command_kind::echo;
-    /// flood: the bytes asked for; sleep: the milliseconds; else 0.
+    /// flood, read: the bytes asked for; sleep: the milliseconds; else 0.
     std::uint64_t amount = 0;
 };
 
 /// What `line` (without its newline) asks for. A malformed or out-of-range
-/// "flood"/"sleep" is an ordinary line, echoed.
+/// "flood"/"sleep"/"read" is an ordinary line, echoed.
 [[nodiscard]] line_command parse_line_command(std::string_view line);
 
 /// Milliseconds asked for by a "sleep MS" line, or -1 if the line is not one.
 [[nodiscard]] std::int64_t sleep_request_ms(std::string_view line);
 /// Bytes asked for by a "flood N" line, or -1 if the line is not one.
 [[nodiscard]] std::int64_t flood_request_bytes(std::string_view line);
+/// Bytes asked for by a "read N" line (N >= 1), or -1 if the line is not one.
+[[nodiscard]] std::int64_t read_request_bytes(std::string_view line);
 
 }  // namespace berth::driver

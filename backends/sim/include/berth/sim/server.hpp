@@ -64,6 +64,10 @@ public:
     [[nodiscard]] socket::read_awaitable read_some(std::size_t max) {
         return socket_.read_some(max);
     }
+    /// Exactly `n` bytes (n >= 1), however they are split over packets.
+    [[nodiscard]] socket::exact_awaitable read_exactly(std::size_t n) {
+        return socket_.read_exactly(n);
+    }
 
 private:
     socket socket_;

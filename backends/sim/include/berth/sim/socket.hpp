@@ -28,6 +28,13 @@ struct line_result {
     bool timed_out = false;
 };
 
+struct exact_result {
+    /// Exactly the bytes asked for; an empty optional when the stream ended first
+    /// (the bytes short of the count are taken and dropped).
+    std::optional<std::string> bytes;
+    int error = 0;  // why the stream ended, when it was not a clean end
+};
+
 class socket {
 public:
     socket(world& w, std::uint32_t endpoint) : world_(&w), endpoint_(endpoint) {}
@@ -73,6 +80,22 @@ public:
     [[nodiscard]] line_awaitable read_line_for(time_ns timeout_ns) {
         return line_awaitable{world_, endpoint_, timeout_ns, {}, {}};
     }
+
+    struct exact_awaitable {
+        world* w;
+        std::uint32_t id;
+        std::size_t wanted;
+        exact_result result;
+        std::coroutine_handle<> waiting;
+        [[nodiscard]] bool await_ready();
+        void await_suspend(std::coroutine_handle<> h);
+        exact_result await_resume() { return std::move(result); }
+        void arm();
+        bool try_complete();
+    };
+    /// Waits until `n` bytes (n >= 1) are there and takes exactly those. The end of
+    /// the stream is a result, not an exception.
+    [[nodiscard]] exact_awaitable read_exactly(std::size_t n);
 
     struct write_awaitable {
         world* w;

@@ -8,6 +8,8 @@
 //   flood N    -> writes N bytes of 'x' (at most flood_bytes_max) without waiting
 //                 for the peer to read (the create form; create_sock waits)
 //   sleep MS   -> pauses MS milliseconds (at most sleep_ms_max), then echoes
+//   read N     -> reads exactly N bytes (1 to 65536), answers
+//                 "got N:<the bytes>"
 //   (nothing)  -> the handler waits reading; the end of the stream finishes it
 #pragma once
 
