@@ -64,6 +64,13 @@ public:
         static_cast<void>(poll_received());
         return ended_;
     }
+    /// The client's own address: the peer the server sees.
+    [[nodiscard]] posix::socket_address local_address() const {
+        sockaddr_storage address{};
+        socklen_t length = sizeof(address);
+        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        return posix::socket_address(reinterpret_cast<const sockaddr*>(&address), length);
+    }
     void close() {
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;

@@ -188,6 +188,13 @@ std::optional<std::string> test_client::read_line(test_loop& loop, core::time_ns
     return line;
 }
 
+posix::socket_address test_client::local_address() const {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    return posix::socket_address(reinterpret_cast<const sockaddr*>(&address), length);
+}
+
 bool test_client::wait_closed(test_loop& loop, core::time_ns timeout_ns) {
     return loop.run_until([&] { return poll(); }, timeout_ns);
 }

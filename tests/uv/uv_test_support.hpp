@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "berth/core/types.hpp"
+#include "berth/posix/socket_address.hpp"
 
 namespace berth::uv_test {
 
@@ -62,6 +63,8 @@ public:
     /// Waits for the end of the stream (data is kept in received()).
     bool wait_closed(test_loop& loop, core::time_ns timeout_ns);
     [[nodiscard]] const std::string& received() const { return in_; }
+    /// The client's own address: the peer the server sees.
+    [[nodiscard]] posix::socket_address local_address() const;
 
 private:
     explicit test_client(int fd) : fd_(fd) {}
