@@ -12,6 +12,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "../bench_arguments.hpp"
 #include "berth/asio/line_protocol.hpp"
 #include "berth/asio/server.hpp"
 #include "load_client.hpp"
@@ -26,17 +27,14 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-int argument(int argc, char** argv, int index, int fallback) {
-    return argc > index ? std::atoi(argv[index]) : fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    const int connections = std::clamp(argument(argc, argv, 1, 100), 1, 10000);
-    const auto duration =
-        std::chrono::milliseconds(std::clamp(argument(argc, argv, 2, 2000), 100, 60000));
-    const int runs = std::clamp(argument(argc, argv, 3, 3), 1, 21);
+    using berth::bench::positional_argument;
+    const int connections = positional_argument(argc, argv, 1, "CONNECTIONS", 100, 1, 10000);
+    const auto duration = std::chrono::milliseconds(
+        positional_argument(argc, argv, 2, "MILLISECONDS", 2000, 100, 60000));
+    const int runs = positional_argument(argc, argv, 3, "RUNS", 3, 1, 21);
 
     net::io_context berth_ctx(1);
     berth::core::options opts;

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "../bench_arguments.hpp"
 #include "echo_servers.hpp"
 #include "load_client.hpp"
 
@@ -35,18 +36,13 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-int argument(int argc, char** argv, int index, int fallback, int max) {
-    if (argc <= index) return fallback;
-    const int v = std::atoi(argv[index]);
-    return v >= 1 && v <= max ? v : fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    const int connections = argument(argc, argv, 1, 50, 1000);
-    const int seconds = argument(argc, argv, 2, 2, 60);
-    const int runs = argument(argc, argv, 3, 3, 20);
+    using berth::bench::positional_argument;
+    const int connections = positional_argument(argc, argv, 1, "CONNECTIONS", 50, 1, 1000);
+    const int seconds = positional_argument(argc, argv, 2, "SECONDS", 2, 1, 60);
+    const int runs = positional_argument(argc, argv, 3, "RUNS", 3, 1, 20);
     std::vector<double> berth_rates;
     std::vector<double> plain_rates;
     for (int run = 0; run < runs; ++run) {
