@@ -18,9 +18,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -144,5 +146,17 @@ public:
 
 /// Implemented once per backend.
 std::unique_ptr<harness> make_harness();
+
+/// The `call` policy's function of every harness: records "PEER: MESSAGE" for
+/// policy_calls(), then throws when the scenario asked for a raising `call`.
+inline void record_policy_call(std::vector<std::string>& calls, const std::string& peer,
+                               const std::exception_ptr& error, bool raises) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        calls.push_back(peer + ": " + e.what());
+    }
+    if (raises) throw std::runtime_error("call raised after " + calls.back());
+}
 
 }  // namespace berth::conformance

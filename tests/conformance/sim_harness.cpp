@@ -56,12 +56,7 @@ public:
         sim::server_hooks hooks;
         hooks.on_handler_error = [this, raises = config.call_raises](const std::string& peer,
                                                                      std::exception_ptr error) {
-            try {
-                std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-                calls_.push_back(peer + ": " + e.what());
-            }
-            if (raises) throw std::runtime_error("call raised after " + calls_.back());
+            record_policy_call(calls_, peer, error, raises);
         };
         try {
             server_ = config.form == handler_form::sock

@@ -75,12 +75,7 @@ public:
         uv::server_hooks hooks;
         hooks.on_handler_error = [this, raises = config.call_raises](
                                      const posix::socket_address& peer, std::exception_ptr error) {
-            try {
-                std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-                calls_.push_back(peer.to_string() + ": " + e.what());
-            }
-            if (raises) throw std::runtime_error("call raised after " + calls_.back());
+            record_policy_call(calls_, peer.to_string(), error, raises);
         };
         try {
             const posix::listen_spec spec = posix::parse_listen_spec(config.listen);
