@@ -43,7 +43,7 @@ TEST_CASE("a per-connection error is skipped and the batch goes on") {
     context.listen_fd = f.l.fd();
     context.faults = &faults;
     const accept_batch_result r = run_accept_batch(context, core, test::begin_batch(core, 0), 0);
-    CHECK(faults.remaining == 0);
+    CHECK(faults.pending() == 0);
     CHECK(r.failed == 1);
     CHECK(r.accepted == 2);
     CHECK(core.stats().accept_errors_of(accept_error_class::per_connection) == 1);
@@ -116,11 +116,30 @@ TEST_CASE("faults are consumed one per attempt, then accept4 runs again") {
     // Two attempts in this batch, both injected: the client is not touched.
     const accept_batch_result r = run_accept_batch(context, core, test::begin_batch(core, 0), 0);
     CHECK(r.failed == 2);
-    CHECK(faults.remaining == 3);
+    CHECK(faults.pending() == 3);
     static_cast<void>(test::drain(core));
-    faults.remaining = 0;
+    faults.clear();
     CHECK(run_accept_batch(context, core, test::begin_batch(core, 0), 0).accepted == 1);
     test::close_sockets(core, test::drain(core), 0);
+}
+
+TEST_CASE("queued faults come out in the order they were pushed, and a full queue says so") {
+    accept_faults faults;
+    CHECK(faults.push(ECONNABORTED, 2));
+    CHECK(faults.push(EMFILE, 1));
+    CHECK(faults.push(EMFILE, 1));  // joins the run before it
+    CHECK(faults.push(ECONNABORTED, 1));
+    CHECK(faults.pending() == 5);
+    for (const int expected : {ECONNABORTED, ECONNABORTED, EMFILE, EMFILE, ECONNABORTED}) {
+        CHECK(faults.pop() == expected);
+    }
+    CHECK(faults.pending() == 0);
+
+    for (std::uint32_t i = 0; i < accept_faults::runs_max; ++i) {
+        REQUIRE(faults.push(i % 2 == 0 ? EPROTO : EPERM, 1));
+    }
+    CHECK_FALSE(faults.push(ENOBUFS, 1));
+    CHECK(faults.pending() == accept_faults::runs_max);
 }
 
 }  // namespace

@@ -55,11 +55,11 @@ server_impl::server_impl(const executor& ex, posix::listener l, const core::opti
       sock_fn(std::move(sock)),
       stream_fn(std::move(stream)),
       hooks(std::move(h)),
+      accepting(opts.on_accept_exhaustion),
       timer_(ex) {
     boost::system::error_code ec;
     listen_watch.assign(listen.fd(), ec);
     if (ec) throw std::system_error(ec, "cannot watch the listening socket");
-    if (opts.on_accept_exhaustion == core::exhaustion_mode::shed) reserve.emplace();
 }
 
 server_impl::~server_impl() {
@@ -128,19 +128,13 @@ void server_impl::execute(const core::action& a) {
     if (std::holds_alternative<act::wait_readable>(a)) {
         wait_readable();
     } else if (const auto* b = std::get_if<act::accept_batch>(&a)) {
-        posix::accept_context context;
-        context.listen_fd = listen.fd();
-        context.reserve = reserve ? &*reserve : nullptr;
-        context.faults = &faults;
-        context.sink = accepted_peers.sink();
-        static_cast<void>(posix::run_accept_batch(context, core, *b, now_ns()));
+        accepting.run_batch(listen.fd(), core, *b, now_ns());
     } else if (const auto* s = std::get_if<act::start_handler>(&a)) {
         start_handler(*s);
     } else if (const auto* c = std::get_if<act::close_socket>(&a)) {
         close_socket(*c);
     } else if (const auto* d = std::get_if<act::close_dropped_socket>(&a)) {
-        static_cast<void>(accepted_peers.take(d->socket));
-        posix::close_dropped_socket(static_cast<int>(d->socket), reserve ? &*reserve : nullptr);
+        accepting.close_dropped(d->socket);
     } else if (std::holds_alternative<act::close_listener>(a)) {
         close_listener();
     } else if (const auto* r = std::get_if<act::release_connection>(&a)) {
@@ -184,7 +178,7 @@ void server_impl::close_listener() {
     // the listener closes it (and removes its file if asked to).
     if (listen_watch.is_open()) static_cast<void>(listen_watch.release());
     listen.close();
-    reserve.reset();
+    accepting.release_reserve();
     feed(core::events::listener_closed{});
 }
 
@@ -194,7 +188,7 @@ void server_impl::start_handler(const core::actions::start_handler& a) {
     auto c = std::make_shared<connection>(exec, *this);
     connections.place(a.id, c);
     c->id = a.id;
-    c->peer = accepted_peers.take(a.socket);
+    c->peer = accepting.take_peer(a.socket);
     const int family = listen.family();
     const net::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
     net::awaitable<void> body;
@@ -244,7 +238,7 @@ void server_impl::on_handler_done(core::connection_id id, std::exception_ptr err
 
 void server_impl::close_socket(const core::actions::close_socket& a) {
     if (!a.handler_started) {
-        static_cast<void>(accepted_peers.take(a.socket));
+        static_cast<void>(accepting.take_peer(a.socket));
         posix::close_connection_socket(static_cast<int>(a.socket));
         feed(core::events::socket_closed{a.id});
         return;

@@ -86,11 +86,7 @@ executor server::get_executor() const {
     return impl_->exec;
 }
 void server::inject_accept_faults(int error_value, std::uint32_t count) {
-    impl_->faults = posix::accept_faults{error_value, count};
-}
-
-std::uint32_t server::pending_accept_faults() const {
-    return impl_->faults.remaining;
+    impl_->accepting.inject_faults(error_value, count);
 }
 
 namespace {

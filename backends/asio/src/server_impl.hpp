@@ -16,11 +16,10 @@
 #include "berth/asio/server.hpp"
 #include "berth/core/server.hpp"
 #include "berth/core/writer_tracker.hpp"
+#include "berth/driver/accept_side.hpp"
 #include "berth/driver/completion_book.hpp"
 #include "berth/driver/connection_table.hpp"
 #include "berth/driver/send_buffers.hpp"
-#include "berth/posix/accept_batch.hpp"
-#include "berth/posix/descriptor_reserve.hpp"
 #include "berth/posix/listener.hpp"
 
 namespace berth::asio::detail {
@@ -92,9 +91,7 @@ public:
     sock_handler sock_fn;
     stream_handler stream_fn;
     server_hooks hooks;
-    std::optional<posix::descriptor_reserve> reserve;
-    posix::accept_faults faults;
-    driver::pending_peers accepted_peers;  // accepted sockets not yet started
+    driver::accept_side accepting;
     driver::connection_table<connection> connections;
 
 private:

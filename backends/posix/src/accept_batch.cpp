@@ -11,13 +11,52 @@
 
 namespace berth::posix {
 
+accept_faults::accept_faults(int error_value, std::uint32_t count) {
+    const bool queued = push(error_value, count);
+    BERTH_ASSERT(queued);
+}
+
+bool accept_faults::push(int error_value, std::uint32_t count) {
+    if (count == 0) return true;
+    if (runs_used_ > 0) {
+        run& last = runs_[(head_ + runs_used_ - 1) % runs_max];
+        if (last.error_value == error_value) {
+            last.count += count;
+            pending_ += count;
+            return true;
+        }
+    }
+    if (runs_used_ == runs_max) return false;
+    runs_[(head_ + runs_used_) % runs_max] = run{error_value, count};
+    ++runs_used_;
+    pending_ += count;
+    return true;
+}
+
+int accept_faults::pop() {
+    BERTH_ASSERT(pending_ > 0 && runs_used_ > 0);
+    run& first = runs_[head_];
+    const int error_value = first.error_value;
+    --pending_;
+    if (--first.count == 0) {
+        head_ = (head_ + 1) % runs_max;
+        --runs_used_;
+    }
+    return error_value;
+}
+
+void accept_faults::clear() {
+    head_ = 0;
+    runs_used_ = 0;
+    pending_ = 0;
+}
+
 namespace {
 
 // Returns the new socket, or -1 with `error_value` set.
 int accept_one(const accept_context& context, socket_address& peer, int& error_value) {
-    if (context.faults != nullptr && context.faults->remaining > 0) {
-        --context.faults->remaining;
-        error_value = context.faults->error_value;
+    if (context.faults != nullptr && context.faults->pending() > 0) {
+        error_value = context.faults->pop();
         return -1;
     }
     sockaddr_storage storage{};

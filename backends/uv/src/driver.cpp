@@ -42,9 +42,8 @@ server_impl::server_impl(uv_loop_t* l, posix::listener lst, const core::options&
       core(opts),
       sock_fn(std::move(sock)),
       stream_fn(std::move(stream)),
-      hooks(std::move(h)) {
-    if (opts.on_accept_exhaustion == core::exhaustion_mode::shed) reserve_.emplace();
-}
+      hooks(std::move(h)),
+      accepting_(opts.on_accept_exhaustion) {}
 
 server_impl::~server_impl() {
     // Every own handle was closed before the last reference went (self_).
@@ -188,14 +187,13 @@ void server_impl::execute(const core::action& a) {
         waiting_readable_ = true;
         static_cast<void>(uv_poll_start(&poll_, UV_READABLE, on_poll));
     } else if (const auto* b = std::get_if<act::accept_batch>(&a)) {
-        accept_batch(*b);
+        accepting_.run_batch(listen.fd(), core, *b, now_ns());
     } else if (const auto* s = std::get_if<act::start_handler>(&a)) {
         start_handler(*s);
     } else if (const auto* c = std::get_if<act::close_socket>(&a)) {
         close_socket(*c);
     } else if (const auto* d = std::get_if<act::close_dropped_socket>(&a)) {
-        static_cast<void>(accepted_peers_.take(d->socket));
-        posix::close_dropped_socket(static_cast<int>(d->socket), reserve_ ? &*reserve_ : nullptr);
+        accepting_.close_dropped(d->socket);
     } else if (std::holds_alternative<act::close_listener>(a)) {
         close_listener();
     } else if (const auto* r = std::get_if<act::release_connection>(&a)) {
@@ -269,32 +267,6 @@ void server_impl::on_poll(uv_poll_t* handle, int, int) {
     self->feed(core::events::listener_readable{});
 }
 
-void server_impl::accept_batch(const core::actions::accept_batch& b) {
-    std::uint32_t queued = 0;
-    if (!fault_queue_.empty()) {
-        // One run of equal errors per batch: the seam holds a single value.
-        const int value = fault_queue_.front();
-        while (queued < fault_queue_.size() && fault_queue_[queued] == value)
-            ++queued;
-        faults_ = posix::accept_faults{value, queued};
-    }
-    posix::accept_context context;
-    context.listen_fd = listen.fd();
-    context.reserve = reserve_ ? &*reserve_ : nullptr;
-    context.faults = &faults_;
-    context.sink = accepted_peers_.sink();
-    static_cast<void>(posix::run_accept_batch(context, core, b, now_ns()));
-    const std::uint32_t used = queued - faults_.remaining;
-    for (std::uint32_t i = 0; i < used; ++i)
-        fault_queue_.pop_front();
-    faults_.remaining = 0;
-}
-
-void server_impl::inject_faults(int error_value, std::uint32_t count) {
-    for (std::uint32_t i = 0; i < count; ++i)
-        fault_queue_.push_back(error_value);
-}
-
 void server_impl::close_listener() {
     waiting_readable_ = false;
     if (poll_state_ == handle_state::open) {
@@ -305,7 +277,7 @@ void server_impl::close_listener() {
     // uv_close has taken the descriptor out of the loop's epoll set: closing it
     // now cannot confuse libuv. The listener removes its file if asked to.
     listen.close();
-    reserve_.reset();
+    accepting_.release_reserve();
 }
 
 void server_impl::on_poll_closed(uv_handle_t* handle) {

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -17,11 +16,10 @@
 
 #include "berth/core/server.hpp"
 #include "berth/core/writer_tracker.hpp"
+#include "berth/driver/accept_side.hpp"
 #include "berth/driver/completion_book.hpp"
 #include "berth/driver/connection_table.hpp"
 #include "berth/driver/send_buffers.hpp"
-#include "berth/posix/accept_batch.hpp"
-#include "berth/posix/descriptor_reserve.hpp"
 #include "berth/posix/listener.hpp"
 #include "berth/uv/server.hpp"
 
@@ -121,7 +119,9 @@ public:
     void request_close(bool close_existing, core::time_ns drain_deadline_ns);
     void add_completion(completion_kind kind, std::function<void()> done);
     void set_drop(bool drop);
-    void inject_faults(int error_value, std::uint32_t count);
+    void inject_faults(int error_value, std::uint32_t count) {
+        accepting_.inject_faults(error_value, count);
+    }
 
     // The handler's completion, reader and writer.
     void handler_done(connection& c, std::exception_ptr error);
@@ -150,7 +150,6 @@ private:
     void arm_timer(core::time_ns deadline_ns);
     /// Starts `timer` to call `fire` at `deadline_ns` (not no_deadline_ns).
     void start_timer_at(uv_timer_t* timer, uv_timer_cb fire, core::time_ns deadline_ns);
-    void accept_batch(const core::actions::accept_batch& b);
     void close_listener();
     void start_handler(const core::actions::start_handler& a);
     void close_socket(const core::actions::close_socket& a);
@@ -185,10 +184,7 @@ private:
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
 
     std::shared_ptr<server_impl> self_;  // held while any own handle is open
-    std::optional<posix::descriptor_reserve> reserve_;
-    posix::accept_faults faults_;
-    std::deque<int> fault_queue_;
-    driver::pending_peers accepted_peers_;  // accepted sockets not yet started
+    driver::accept_side accepting_;
 
     uv_poll_t poll_{};
     handle_state poll_state_ = handle_state::closed;

@@ -38,7 +38,7 @@ void server_impl::start_handler(const core::actions::start_handler& a) {
     connections.place(a.id, c);
     c->owner = this;
     c->id = a.id;
-    c->peer = accepted_peers_.take(a.socket);
+    c->peer = accepting_.take_peer(a.socket);
     c->stream.owner = c.get();
     c->timer.owner = c.get();
     const int fd = static_cast<int>(a.socket);
@@ -101,7 +101,7 @@ void server_impl::handler_done(connection& c, std::exception_ptr error) {
 
 void server_impl::close_socket(const core::actions::close_socket& a) {
     if (!a.handler_started) {
-        static_cast<void>(accepted_peers_.take(a.socket));
+        static_cast<void>(accepting_.take_peer(a.socket));
         posix::close_connection_socket(static_cast<int>(a.socket));
         feed(core::events::socket_closed{a.id});
         return;

@@ -175,8 +175,8 @@ public:
     std::vector<std::string> policy_calls() const override { return calls_; }
     std::vector<std::string> raised_errors() const override { return raised_; }
     void inject_accept_errors(const std::vector<int>& errors) override {
-        faults_.insert(faults_.end(), errors.begin(), errors.end());
-        load_faults();
+        for (const int e : errors)
+            server_->inject_accept_faults(e, 1);
     }
 
     std::size_t open_descriptors() const override { return posix_support::process_descriptors(); }
@@ -209,19 +209,6 @@ public:
     }
 
 private:
-    // The backend's seam takes one errno value at a time: a run of equal values is
-    // loaded whenever the previous run is used up.
-    void load_faults() {
-        if (faults_.empty() || server_->pending_accept_faults() > 0) return;
-        const int value = faults_.front();
-        std::uint32_t count = 0;
-        while (!faults_.empty() && faults_.front() == value) {
-            faults_.pop_front();
-            ++count;
-        }
-        server_->inject_accept_faults(value, count);
-    }
-
     void flush(client& c) {
         while (c.fd >= 0 && !c.unsent.empty()) {
             const ssize_t n = ::send(c.fd, c.unsent.data(), c.unsent.size(), MSG_NOSIGNAL);
@@ -266,7 +253,6 @@ private:
         for (int i = 0; i < 10'000'000; ++i) {
             for (client& c : clients_)
                 flush(c);
-            if (server_) load_faults();
             if (condition()) return true;
             if (steady_now_ns() >= until_ns) return false;
             try {
@@ -287,7 +273,6 @@ private:
     std::optional<asio::server> server_;
     posix::socket_address address_;
     std::deque<client> clients_;
-    std::deque<int> faults_;
     std::vector<std::string> calls_;
     std::vector<std::string> raised_;
     bool close_finished_ = false;

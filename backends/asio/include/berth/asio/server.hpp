@@ -181,10 +181,8 @@ public:
     [[nodiscard]] executor get_executor() const;
 
     /// Tests only: the next `count` accept attempts fail with `error_value` without
-    /// touching the kernel (posix::accept_faults).
+    /// touching the kernel (posix::accept_faults). Successive calls queue.
     void inject_accept_faults(int error_value, std::uint32_t count);
-    /// Tests only: injected faults not yet used.
-    [[nodiscard]] std::uint32_t pending_accept_faults() const;
 
     /// The description: listening_on, options, policy, connections (id and peer),
     /// accept step, drop mode, closed state, statistics.

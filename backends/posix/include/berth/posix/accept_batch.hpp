@@ -2,6 +2,7 @@
 // without blocking while the core wants more, and reports every result to it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "berth/core/action.hpp"
@@ -13,12 +14,37 @@ namespace berth::posix {
 
 class descriptor_reserve;
 
-/// The fault-injection seam: while `remaining` is above zero, each accept attempt
-/// fails with `error_value` instead of calling accept4 (and decrements it). The
-/// kernel is not touched, so the queued connections stay queued.
-struct accept_faults {
-    int error_value = 0;
-    std::uint32_t remaining = 0;
+/// The fault-injection seam: a queue of errno values. While it is not empty, each
+/// accept attempt takes the next value and fails with it instead of calling
+/// accept4. The kernel is not touched, so the queued connections stay queued.
+/// Runs of the same value take one entry, so the queue is small and fixed.
+class accept_faults {
+public:
+    static constexpr std::uint32_t runs_max = 64;
+
+    accept_faults() = default;
+    /// `count` failures with `error_value`.
+    accept_faults(int error_value, std::uint32_t count);
+
+    /// Queues `count` failures with `error_value` after those already queued.
+    /// Returns false, and queues nothing, when the queue has no room for them.
+    [[nodiscard]] bool push(int error_value, std::uint32_t count);
+    /// Failures still queued.
+    [[nodiscard]] std::uint32_t pending() const { return pending_; }
+    /// The next failure's errno value, removed from the queue. Precondition:
+    /// pending() > 0.
+    int pop();
+    void clear();
+
+private:
+    struct run {
+        int error_value = 0;
+        std::uint32_t count = 0;
+    };
+    std::array<run, runs_max> runs_{};
+    std::uint32_t head_ = 0;
+    std::uint32_t runs_used_ = 0;
+    std::uint32_t pending_ = 0;
 };
 
 /// Called for every accepted socket, before the core hears of it, with the peer's
