@@ -17,6 +17,7 @@
 #include "berth/sim/server.hpp"
 #include "berth/sim/world.hpp"
 #include "harness.hpp"
+#include "server_harness.hpp"
 
 namespace berth::conformance {
 
@@ -39,7 +40,7 @@ sim::world_config harness_world() {
     return c;
 }
 
-class sim_harness final : public harness {
+class sim_harness final : public server_harness<sim::server> {
 public:
     sim_harness() : world_(1, harness_world()) {}
 
@@ -59,16 +60,14 @@ public:
             record_policy_call(calls_, peer, error, raises);
         };
         try {
-            server_ = config.form == handler_form::sock
-                          ? sim::server::create_sock(world_, config.listen, config.opts,
-                                                     sim::line_protocol_sock_handler(world_), hooks)
-                          : sim::server::create(world_, config.listen, config.opts,
-                                                sim::line_protocol_stream_handler(world_), hooks);
+            adopt(config.form == handler_form::sock
+                      ? sim::server::create_sock(world_, config.listen, config.opts,
+                                                 sim::line_protocol_sock_handler(world_), hooks)
+                      : sim::server::create(world_, config.listen, config.opts,
+                                            sim::line_protocol_stream_handler(world_), hooks));
         } catch (const sim::creation_error& e) {
             return start_result{e.what()};
         }
-        server_->close_finished([this] { close_finished_ = true; });
-        server_->handlers_finished([this] { handlers_finished_ = true; });
         return {};
     }
 
@@ -183,20 +182,6 @@ public:
         server_->close_with_drain(world_.now_ns() + drain_ns);
         static_cast<void>(pump([] { return false; }, 0));
     }
-    bool close_finished() const override { return close_finished_; }
-    bool handlers_finished() const override { return handlers_finished_; }
-    bool is_closed() const override { return server_->is_closed(); }
-    std::uint32_t num_connections() const override { return server_->num_connections(); }
-    void set_drop_incoming_connections(bool drop) override {
-        server_->set_drop_incoming_connections(drop);
-    }
-    bool is_dropping_incoming_connections() const override {
-        return server_->is_dropping_incoming_connections();
-    }
-    bool invariant() const override { return server_->invariant(); }
-    core::statistics stats() const override { return server_->stats(); }
-    std::vector<std::string> policy_calls() const override { return calls_; }
-    std::vector<std::string> raised_errors() const override { return raised_; }
     void inject_accept_errors(const std::vector<int>& errors) override {
         world_.net().inject_accept_errors(errors);
     }
@@ -210,6 +195,7 @@ public:
             server_->close(true);
             static_cast<void>(
                 pump([this] { return close_finished_ && handlers_finished_; }, patience_ns));
+            server_.reset();
         }
         if (occupant_ != 0) world_.net().close(occupant_);
         occupant_ = 0;
@@ -233,12 +219,7 @@ private:
     }
 
     sim::world world_;
-    std::optional<sim::server> server_;
     std::vector<client> clients_;
-    std::vector<std::string> calls_;
-    std::vector<std::string> raised_;
-    bool close_finished_ = false;
-    bool handlers_finished_ = false;
     sim::socket_handle occupant_ = 0;
 };
 

@@ -21,6 +21,7 @@
 #include "berth/posix/parse_listen_spec.hpp"
 #include "harness.hpp"
 #include "posix/real_sockets.hpp"
+#include "server_harness.hpp"
 
 namespace berth::conformance {
 
@@ -38,7 +39,7 @@ struct client {
     bool close_pending = false;
 };
 
-class asio_harness final : public harness {
+class asio_harness final : public server_harness<asio::server> {
 public:
     asio_harness() {
         ctx_.emplace(1);
@@ -63,19 +64,17 @@ public:
         };
         try {
             const posix::listen_spec spec = posix::parse_listen_spec(config.listen);
-            server_ = config.form == handler_form::sock
-                          ? asio::server::create_sock(*ctx_, spec, config.opts,
-                                                      asio::line_protocol_sock_handler(), hooks)
-                          : asio::server::create(*ctx_, spec, config.opts,
-                                                 asio::line_protocol_handler(), hooks);
+            adopt(config.form == handler_form::sock
+                      ? asio::server::create_sock(*ctx_, spec, config.opts,
+                                                  asio::line_protocol_sock_handler(), hooks)
+                      : asio::server::create(*ctx_, spec, config.opts,
+                                             asio::line_protocol_handler(), hooks));
         } catch (const posix::listen_error& e) {
             return start_result{e.what()};
         } catch (const std::invalid_argument& e) {  // creation_error, a bad listen text
             return start_result{e.what()};
         }
         address_ = server_->listening_on_address();
-        server_->close_finished([this] { close_finished_ = true; });
-        server_->handlers_finished([this] { handlers_finished_ = true; });
         return {};
     }
 
@@ -160,20 +159,6 @@ public:
         server_->close_with_drain(std::chrono::nanoseconds(drain_ns), [] {});
         static_cast<void>(pump([] { return false; }, 0));
     }
-    bool close_finished() const override { return close_finished_; }
-    bool handlers_finished() const override { return handlers_finished_; }
-    bool is_closed() const override { return server_->is_closed(); }
-    std::uint32_t num_connections() const override { return server_->num_connections(); }
-    void set_drop_incoming_connections(bool drop) override {
-        server_->set_drop_incoming_connections(drop);
-    }
-    bool is_dropping_incoming_connections() const override {
-        return server_->is_dropping_incoming_connections();
-    }
-    bool invariant() const override { return server_->invariant(); }
-    core::statistics stats() const override { return server_->stats(); }
-    std::vector<std::string> policy_calls() const override { return calls_; }
-    std::vector<std::string> raised_errors() const override { return raised_; }
     void inject_accept_errors(const std::vector<int>& errors) override {
         for (const int e : errors)
             server_->inject_accept_faults(e, 1);
@@ -270,13 +255,8 @@ private:
     std::optional<net::io_context> ctx_;
     posix_support::occupied_port occupied_;
     posix_support::scratch_directory scratch_;
-    std::optional<asio::server> server_;
     posix::socket_address address_;
     std::deque<client> clients_;
-    std::vector<std::string> calls_;
-    std::vector<std::string> raised_;
-    bool close_finished_ = false;
-    bool handlers_finished_ = false;
 };
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "berth/uv/server.hpp"
 #include "harness.hpp"
 #include "posix/real_sockets.hpp"
+#include "server_harness.hpp"
 
 namespace berth::conformance {
 
@@ -44,7 +45,7 @@ struct client {
     std::string in;
 };
 
-class uv_harness final : public harness {
+class uv_harness final : public server_harness<uv::server> {
 public:
     uv_harness() {
         REQUIRE(uv_loop_init(&loop_) == 0);
@@ -79,18 +80,16 @@ public:
         };
         try {
             const posix::listen_spec spec = posix::parse_listen_spec(config.listen);
-            server_ = config.form == handler_form::sock
-                          ? uv::server::create_sock(&loop_, spec, config.opts,
-                                                    uv::line_protocol_sock_handler(&loop_), hooks)
-                          : uv::server::create(&loop_, spec, config.opts,
-                                               uv::line_protocol_handler(&loop_), hooks);
+            adopt(config.form == handler_form::sock
+                      ? uv::server::create_sock(&loop_, spec, config.opts,
+                                                uv::line_protocol_sock_handler(&loop_), hooks)
+                      : uv::server::create(&loop_, spec, config.opts,
+                                           uv::line_protocol_handler(&loop_), hooks));
         } catch (const posix::listen_error& e) {
             return start_result{e.what()};
         } catch (const std::invalid_argument& e) {  // creation_error, a bad listen text
             return start_result{e.what()};
         }
-        server_->close_finished([this] { close_finished_ = true; });
-        server_->handlers_finished([this] { handlers_finished_ = true; });
         address_ = server_->listening_on_address();
         return {};
     }
@@ -196,20 +195,6 @@ public:
         server_->close_with_drain(std::chrono::nanoseconds(drain_ns));
         run_turn(UV_RUN_NOWAIT);
     }
-    bool close_finished() const override { return close_finished_; }
-    bool handlers_finished() const override { return handlers_finished_; }
-    bool is_closed() const override { return server_->is_closed(); }
-    std::uint32_t num_connections() const override { return server_->num_connections(); }
-    void set_drop_incoming_connections(bool drop) override {
-        server_->set_drop_incoming_connections(drop);
-    }
-    bool is_dropping_incoming_connections() const override {
-        return server_->is_dropping_incoming_connections();
-    }
-    bool invariant() const override { return server_->invariant(); }
-    core::statistics stats() const override { return server_->stats(); }
-    std::vector<std::string> policy_calls() const override { return calls_; }
-    std::vector<std::string> raised_errors() const override { return raised_; }
     void inject_accept_errors(const std::vector<int>& errors) override {
         for (const int e : errors)
             server_->inject_accept_faults(e, 1);
@@ -308,15 +293,10 @@ private:
     std::size_t reading_ = no_client;
     uv_loop_t loop_{};
     uv_timer_t tick_{};
-    std::optional<uv::server> server_;
     posix::socket_address address_;
     posix_support::occupied_port occupied_;
     posix_support::scratch_directory scratch_;
     std::vector<client> clients_;
-    std::vector<std::string> calls_;
-    std::vector<std::string> raised_;
-    bool close_finished_ = false;
-    bool handlers_finished_ = false;
 };
 
 }  // namespace
