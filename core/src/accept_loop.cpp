@@ -15,14 +15,43 @@ std::uint32_t server::free_slots() const {
 
 // A step starts only when nothing could make it wrong: the server is open, there
 // is room, no step is outstanding, the last batch's drops are handed out (their
-// sockets still occupy the batch buffer), and no back-off is in force.
+// sockets still occupy the batch buffer), no back-off is in force, and no reserve
+// is being opened.
 bool server::can_start_accept_step() const {
     return !closed_ && listener_ == listener_state::open && phase_ == accept_phase::idle &&
            !dropping_batch_ && batch_sockets_.empty() && free_slots() > 0 &&
-           now_ns_ >= back_off_until_ns_;
+           now_ns_ >= back_off_until_ns_ && reserve_ != reserve_state::requested;
+}
+
+// The reserve (shed mode) is opened before the first step, again after each shed
+// batch has used it, and once per step after an attempt failed; it is released
+// just before a shed batch, so that the batch has a descriptor to accept with.
+bool server::poll_reserve(action& out) {
+    if (phase_ == accept_phase::readable && shed_next_batch_ && reserve_ == reserve_state::held) {
+        reserve_ = reserve_state::released;
+        out = actions::release_reserve{};
+        return true;
+    }
+    if (phase_ == accept_phase::idle && reserve_ == reserve_state::wanted &&
+        can_start_accept_step()) {
+        reserve_ = reserve_state::requested;
+        out = actions::hold_reserve{};
+        return true;
+    }
+    return false;
+}
+
+event_error server::check(const events::reserve_held&) const {
+    if (reserve_ != reserve_state::requested) return event_error::reserve_not_requested;
+    return event_error::none;
+}
+
+void server::apply(const events::reserve_held& e) {
+    reserve_ = e.held ? reserve_state::held : reserve_state::missing;
 }
 
 bool server::poll_accept_step(action& out) {
+    if (poll_reserve(out)) return true;
     if (phase_ == accept_phase::readable) {
         BERTH_ASSERT(!closed_);
         BERTH_ASSERT(batch_sockets_.empty());
@@ -164,6 +193,11 @@ event_error server::check(const events::batch_done&) const {
 void server::apply(const events::batch_done&) {
     phase_ = accept_phase::idle;
     batch_ended_ = true;
+    // The shed batch's descriptor comes back as a reserve; a hold that failed is
+    // tried again, once per step.
+    if (reserve_ == reserve_state::released || reserve_ == reserve_state::missing) {
+        reserve_ = reserve_state::wanted;
+    }
     if (batch_sockets_.empty()) return;
     BERTH_ASSERT(!batch_shed_);  // shed sockets never enter the core
     if (closed_ || drop_mode_) {

@@ -10,18 +10,24 @@ namespace berth::core {
 using detail::handler_state;
 using detail::socket_state;
 
-event_error server::check(const events::close_requested&) const {
+event_error server::check(const events::close_requested& e) const {
+    if (e.drain_timeout_ns < 0) return event_error::negative_drain_timeout;
     return event_error::none;
 }
 
 void server::apply(const events::close_requested& e) {
-    begin_close(e.close_existing_connections, e.drain_deadline_ns);
+    begin_close(e.close_existing_connections, e.drain_timeout_ns);
 }
 
 // Idempotent. The first call decides what the close completion waits for; later
 // calls only add: close_existing_connections closes the connections present then,
-// and a drain deadline can only move earlier.
-void server::begin_close(bool close_existing, time_ns drain_deadline_ns) {
+// and a drain deadline can only move earlier. The deadline is now + timeout, and a
+// timeout too long to add is no deadline at all, so no caller can overflow it.
+void server::begin_close(bool close_existing, time_ns drain_timeout_ns) {
+    BERTH_ASSERT(drain_timeout_ns >= 0);
+    const bool never = drain_timeout_ns == no_deadline_ns ||
+                       (now_ns_ > 0 && drain_timeout_ns > no_deadline_ns - now_ns_);
+    const time_ns drain_deadline_ns = never ? no_deadline_ns : now_ns_ + drain_timeout_ns;
     const bool first = !closed_;
     if (first) {
         closed_ = true;
@@ -76,6 +82,16 @@ bool server::poll_close(action& out) {
         listener_ = listener_state::closing;
         out = actions::close_listener{};
         return true;
+    }
+    // A closed listener needs no reserve: give the descriptor back (SEMANTICS.md 6).
+    if (listener_ != listener_state::open && phase_ != accept_phase::batching &&
+        reserve_ != reserve_state::unused) {
+        const bool held = reserve_ == reserve_state::held;
+        reserve_ = reserve_state::unused;
+        if (held) {
+            out = actions::release_reserve{};
+            return true;
+        }
     }
     if (fatal_error_pending_ && listener_ != listener_state::close_pending) {
         fatal_error_pending_ = false;

@@ -34,6 +34,11 @@ std::uint32_t server::allocate_slot(socket_handle socket) {
         index = static_cast<std::uint32_t>(slots_.size());
         slots_.emplace_back();
         slots_[index].list = list_tag::none;
+        if (form_ == connection_form::reader_writer) {
+            writers_.emplace_back(opts_.buffer_age_limit_ns, opts_.buffer_limit_bytes,
+                                  opts_.final_flush_timeout_ns);
+            writer_deadlines_.resize(static_cast<std::uint32_t>(slots_.size()));
+        }
     }
     detail::slot& s = slots_[index];
     BERTH_ASSERT(!s.in_use);
@@ -43,17 +48,30 @@ std::uint32_t server::allocate_slot(socket_handle socket) {
     s.handler = handler_state::start_pending;
     s.socket_status = socket_state::open;
     s.result = result_state::undecided;
+    s.decided_by = result_source::handler;
+    s.late_write = detail::late_write_state::none;
     s.in_use = true;
     s.held_by_close = false;
     s.late_notice_pending = false;
+    if (form_ == connection_form::reader_writer) writers_[index].reset();
     ++num_connections_;
     return index;
+}
+
+const writer_tracker* server::writer_of(connection_id id) const {
+    std::uint32_t index = 0;
+    if (form_ != connection_form::reader_writer || find(id, index) != event_error::none) {
+        return nullptr;
+    }
+    return &writers_[index];
 }
 
 void server::free_slot(std::uint32_t index) {
     detail::slot& s = slots_[index];
     BERTH_ASSERT(s.in_use && s.list == list_tag::none);
     BERTH_ASSERT(s.socket_status == socket_state::closed);
+    BERTH_ASSERT(s.late_write != detail::late_write_state::pending);
+    BERTH_ASSERT(!writer_deadlines_.contains(index));
     BERTH_ASSERT(num_connections_ > 0);
     s.in_use = false;
     --num_connections_;
@@ -71,7 +89,8 @@ void server::apply(const events::handler_returned& e) {
     detail::slot& s = slots_[e.id.index];
     s.handler = handler_state::returned;
     if (s.result == result_state::undecided) {
-        decide_result(e.id.index, e.result == outcome::ok ? result_state::ok : result_state::error);
+        decide_result(e.id.index, e.result == outcome::ok ? result_state::ok : result_state::error,
+                      result_source::handler);
     } else {
         ++stats_.late_handler_results;
         s.late_notice_pending = true;
@@ -79,49 +98,31 @@ void server::apply(const events::handler_returned& e) {
     release_if_done(e.id.index);
 }
 
-// The writer lives from the handler's start until the connection is released, so
-// its events are valid while the handler runs and after it has returned.
-event_error server::check_writer_event(connection_id id) const {
-    std::uint32_t index = 0;
-    if (const event_error error = find(id, index); error != event_error::none) return error;
-    const handler_state h = slots_[index].handler;
-    if (h != handler_state::running && h != handler_state::returned) {
-        return event_error::handler_not_running;
-    }
-    return event_error::none;
-}
-
-event_error server::check(const events::writer_failed& e) const {
-    return check_writer_event(e.id);
-}
-event_error server::check(const events::peer_gone& e) const {
-    return check_writer_event(e.id);
-}
-
-void server::apply(const events::writer_failed& e) {
-    if (slots_[e.id.index].result == result_state::undecided) {
-        decide_result(e.id.index, result_state::error);
-    }
-}
-
-void server::apply(const events::peer_gone& e) {
-    if (slots_[e.id.index].result == result_state::undecided) {
-        decide_result(e.id.index, result_state::ok);
-    }
-}
-
 // The first result wins (SEMANTICS.md section 5.2); deciding it starts the socket's
-// close unless a close of the server already did.
-void server::decide_result(std::uint32_t index, result_state result) {
+// close unless a close of the server already did. A `create` handler that ends by
+// itself gets its writer's final flush first (section 7); a writer that decided
+// the result has stopped, so its socket closes at once.
+void server::decide_result(std::uint32_t index, result_state result, result_source source) {
     detail::slot& s = slots_[index];
     BERTH_ASSERT(s.result == result_state::undecided);
     BERTH_ASSERT(result != result_state::undecided);
     s.result = result;
+    s.decided_by = source;
+    if (form_ == connection_form::reader_writer && source == result_source::handler) {
+        writers_[index].begin_close(now_ns_);
+        judge_writer(index);
+        return;
+    }
     request_socket_close(index);
 }
 
+// Whatever the writer still holds is dropped: the socket closes now.
 void server::request_socket_close(std::uint32_t index) {
     detail::slot& s = slots_[index];
+    if (form_ == connection_form::reader_writer) {
+        writers_[index].discard();
+        writer_deadlines_.cancel(index);
+    }
     if (s.socket_status != socket_state::open) return;
     s.socket_status = socket_state::close_pending;
     close_list_.push_back(slots_, index, list_tag::close);
@@ -161,8 +162,8 @@ void server::release_if_done(std::uint32_t index) {
 }
 
 // Sockets are closed before handlers start so that resources come back first; a
-// release owes its late-result notice before the release itself, while the
-// connection's id still names it.
+// connection's notices (a late write, a late result) come before its release,
+// while the connection's id still names it.
 bool server::poll_connection(action& out) {
     if (!close_list_.empty()) {
         const std::uint32_t index = close_list_.pop_front(slots_);
@@ -183,6 +184,7 @@ bool server::poll_connection(action& out) {
         out = actions::start_handler{connection_id{index, s.generation}, s.socket};
         return true;
     }
+    if (poll_connection_notice(out)) return true;
     if (!release_list_.empty()) {
         const std::uint32_t index = release_list_.front();
         detail::slot& s = slots_[index];
@@ -200,13 +202,21 @@ bool server::poll_connection(action& out) {
         } else {
             ++stats_.handler_errors;
         }
+        actions::release_connection release{
+            id,
+            result == result_state::ok ? outcome::ok : outcome::error,
+            policy_action::none,
+            s.decided_by,
+            {}};
+        if (s.decided_by == result_source::writer && writers_[index].has_failed()) {
+            release.writer = writers_[index].failure();
+        }
         free_slot(index);
-        const policy_action policy = decide_policy(result);
+        release.policy = decide_policy(result);
         // `raise` propagates out of the driver's run: the server must already be
         // closing by then (SEMANTICS.md section 5.3).
-        if (policy == policy_action::raise) begin_close(false, no_deadline_ns);
-        out = actions::release_connection{
-            id, result == result_state::ok ? outcome::ok : outcome::error, policy};
+        if (release.policy == policy_action::raise) begin_close(false, no_deadline_ns);
+        out = release;
         return true;
     }
     return false;

@@ -17,7 +17,8 @@ const char* connection_state(const detail::slot& s) {
         case handler_state::never_started: return "closing_without_handler";
         case handler_state::running:
             return s.socket_status == socket_state::open ? "running" : "running_socket_closed";
-        case handler_state::returned: return "finishing";
+        case handler_state::returned:
+            return s.socket_status == socket_state::open ? "flushing" : "finishing";
     }
     return "unknown";
 }
@@ -32,6 +33,9 @@ void each_statistic(const statistics& st, Emit&& emit) {
     emit("handler_ok", st.handler_ok);
     emit("handler_errors", st.handler_errors);
     emit("late_handler_results", st.late_handler_results);
+    emit("late_writes", st.late_writes);
+    emit("extra_completions", st.extra_completions);
+    emit("writer_failures", st.writer_failures);
     emit("accept_errors_nothing_there", st.accept_errors_of(accept_error_class::nothing_there));
     emit("accept_errors_per_connection", st.accept_errors_of(accept_error_class::per_connection));
     emit("accept_errors_out_of_resources",
@@ -51,6 +55,7 @@ std::ostream& operator<<(std::ostream& os, const server& s) {
        << "  backlog: " << o.backlog << '\n'
        << "  on_handler_error: " << to_string(o.on_handler_error) << '\n'
        << "  on_accept_exhaustion: " << to_string(o.on_accept_exhaustion) << '\n'
+       << "  form: " << to_string(s.form_) << '\n'
        << "  drop_incoming_connections: " << (s.drop_mode_ ? "true" : "false") << '\n'
        << "  closed: " << (s.closed_ ? "true" : "false") << '\n'
        << "  listener: " << to_string(s.listener_) << '\n'
@@ -77,7 +82,7 @@ void server::write_json(std::ostream& os) const {
        << ",\"max_accepts_per_batch\":" << opts_.max_accepts_per_batch
        << ",\"backlog\":" << opts_.backlog << ",\"on_handler_error\":\""
        << to_string(opts_.on_handler_error) << "\",\"on_accept_exhaustion\":\""
-       << to_string(opts_.on_accept_exhaustion)
+       << to_string(opts_.on_accept_exhaustion) << "\",\"form\":\"" << to_string(form_)
        << "\",\"drop_incoming_connections\":" << boolean(drop_mode_)
        << ",\"closed\":" << boolean(closed_) << ",\"listener\":\"" << to_string(listener_)
        << "\",\"accept_step\":\"" << to_string(phase_)

@@ -5,6 +5,7 @@
 namespace berth::core {
 
 using detail::handler_state;
+using detail::late_write_state;
 using detail::list_tag;
 using detail::result_state;
 using detail::socket_state;
@@ -12,7 +13,8 @@ using detail::socket_state;
 namespace {
 
 // A slot's states must form one of the combinations its life can produce.
-const char* check_slot(const detail::slot& s, bool server_closed) {
+// `writer` is the slot's writer's books, null for the socket form.
+const char* check_slot(const detail::slot& s, bool server_closed, const writer_tracker* writer) {
     if (s.generation == 0) return "a used slot has generation 0";
     switch (s.handler) {
         case handler_state::start_pending:
@@ -35,9 +37,18 @@ const char* check_slot(const detail::slot& s, bool server_closed) {
             if (s.result == result_state::undecided) return "a returned handler left no result";
             break;
     }
-    if (s.result != result_state::undecided && s.socket_status == socket_state::open) {
+    const bool final_flush = writer != nullptr && writer->status() == writer_status::final_flush;
+    if (s.result != result_state::undecided && s.socket_status == socket_state::open &&
+        !final_flush) {
         return "a connection with a result still has an open socket and no close pending";
     }
+    if (final_flush &&
+        (s.handler != handler_state::returned || s.decided_by != result_source::handler))
+        return "a writer flushes its last bytes although its handler did not end the connection";
+    if (writer != nullptr && writer->flushing() && s.socket_status != socket_state::open)
+        return "a writer still flushes on a socket being closed";
+    if (s.late_write == late_write_state::pending && s.result == result_state::undecided)
+        return "a late-write notice is owed for a connection without a result";
     const bool releasable =
         s.handler == handler_state::returned && s.socket_status == socket_state::closed;
     if (releasable != (s.list == list_tag::release))
@@ -71,8 +82,15 @@ const char* server::check_invariant() const {
         }
         ++in_use;
         if (s.list == list_tag::free) return "a used slot is on the free list";
-        if (const char* broken = check_slot(s, closed_)) return broken;
+        const auto index = static_cast<std::uint32_t>(&s - slots_.data());
+        const writer_tracker* writer =
+            form_ == connection_form::reader_writer ? &writers_[index] : nullptr;
+        if (const char* broken = check_slot(s, closed_, writer)) return broken;
         if (s.held_by_close) ++held;
+        if (writer != nullptr && writer->next_deadline_ns() != no_deadline_ns &&
+            !writer_deadlines_.contains(index)) {
+            return "a writer with a deadline is missing from the deadline heap";
+        }
     }
     if (in_use != num_connections_) return "num_connections disagrees with the used slots";
     if (on_list[static_cast<int>(list_tag::free)] != free_list_.size())
@@ -85,6 +103,25 @@ const char* server::check_invariant() const {
         return "release list size disagrees with the slots";
     if (held != held_by_close_)
         return "the count of sockets holding back close disagrees with the slots";
+    if (form_ == connection_form::reader_writer) {
+        if (writers_.size() != slots_.size()) return "a slot has no writer's books";
+        if (!writer_deadlines_.consistent()) return "the writers' deadline heap is out of order";
+    } else if (!writers_.empty() || !writer_deadlines_.empty()) {
+        return "a socket-form server keeps writers' books";
+    }
+    std::uint32_t owed = 0;
+    for (std::uint32_t i = notice_head_; i != detail::nil_index; i = slots_[i].notice_next) {
+        if (i >= slots_.size() || !slots_[i].in_use ||
+            slots_[i].late_write != late_write_state::pending) {
+            return "the notice list holds a slot that owes no late-write notice";
+        }
+        if (++owed > slots_.size()) return "the notice list has a cycle";
+    }
+    for (const detail::slot& s : slots_) {
+        if (s.in_use && s.late_write == late_write_state::pending && owed-- == 0) {
+            return "a slot owes a late-write notice but is not on the notice list";
+        }
+    }
 
     // At most one accept step, and its buffer matches its phase.
     if (batch_sockets_.size() > opts_.max_accepts_per_batch)
@@ -121,6 +158,16 @@ const char* server::check_invariant() const {
         return "handlers_finished fired with connections left";
     if (fatal_error_pending_ && !closed_)
         return "a fatal accept error is pending on an open server";
+
+    // The reserve.
+    if (opts_.on_accept_exhaustion == exhaustion_mode::back_off &&
+        reserve_ != reserve_state::unused)
+        return "a server that backs off keeps a reserve";
+    if (reserve_ == reserve_state::released &&
+        !(phase_ == accept_phase::readable || phase_ == accept_phase::batching ||
+          listener_ != listener_state::open)) {
+        return "the reserve is released outside a shed batch";
+    }
     return nullptr;
 }
 

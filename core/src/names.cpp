@@ -30,6 +30,14 @@ const char* to_string(event_error error) {
             return "socket_closed reported while no close_socket is outstanding";
         case event_error::listener_close_not_requested:
             return "listener_closed reported while no close_listener is outstanding";
+        case event_error::no_writer:
+            return "writer event for a server whose connections have no buffered writer";
+        case event_error::flushed_more_than_buffered:
+            return "bytes_flushed reports more bytes than the writer holds";
+        case event_error::reserve_not_requested:
+            return "reserve_held reported while no hold_reserve is outstanding";
+        case event_error::negative_drain_timeout:
+            return "close_requested with a negative drain timeout";
     }
     return "unknown event error";
 }
@@ -40,6 +48,8 @@ const char* to_string(notice_kind kind) {
         case notice_kind::accept_resources_exhausted: return "accept_resources_exhausted";
         case notice_kind::late_handler_result: return "late_handler_result";
         case notice_kind::drain_deadline_reached: return "drain_deadline_reached";
+        case notice_kind::late_write: return "late_write";
+        case notice_kind::extra_completion: return "extra_completion";
     }
     return "unknown";
 }
@@ -54,12 +64,40 @@ const char* to_string(policy_action policy) {
     return "unknown";
 }
 
+const char* to_string(result_source source) {
+    switch (source) {
+        case result_source::handler: return "handler";
+        case result_source::writer: return "writer";
+    }
+    return "unknown";
+}
+
+const char* to_string(connection_form form) {
+    switch (form) {
+        case connection_form::socket: return "socket";
+        case connection_form::reader_writer: return "reader_writer";
+    }
+    return "unknown";
+}
+
 const char* to_string(accept_phase phase) {
     switch (phase) {
         case accept_phase::idle: return "idle";
         case accept_phase::waiting_readable: return "waiting_readable";
         case accept_phase::readable: return "readable";
         case accept_phase::batching: return "batching";
+    }
+    return "unknown";
+}
+
+const char* to_string(reserve_state state) {
+    switch (state) {
+        case reserve_state::unused: return "unused";
+        case reserve_state::wanted: return "wanted";
+        case reserve_state::requested: return "requested";
+        case reserve_state::held: return "held";
+        case reserve_state::missing: return "missing";
+        case reserve_state::released: return "released";
     }
     return "unknown";
 }

@@ -53,6 +53,9 @@ std::optional<option_error> validate(const options& opts) {
                       "must be positive and at most 24 hours, or unlimited (got " +
                           std::to_string(opts.buffer_age_limit_ns) + " ns)");
     }
+    if (opts.buffer_limit_bytes < 1) {
+        return refuse("buffer_limit_bytes", "must be at least 1, or unlimited (got 0)");
+    }
     if (opts.final_flush_timeout_ns < 0 ||
         opts.final_flush_timeout_ns > final_flush_timeout_max_ns) {
         return refuse("final_flush_timeout", "must be between 0 and 1 hour (got " +

@@ -14,10 +14,17 @@ constexpr std::uint32_t slots_reserved_at_creation = 1024;
 
 }  // namespace
 
-server::server(const options& opts) : opts_(opts), drop_mode_(opts.drop_incoming_connections) {
+server::server(const options& opts, connection_form form)
+    : opts_(opts), form_(form), drop_mode_(opts.drop_incoming_connections) {
     BERTH_ASSERT(!validate(opts).has_value());
     batch_sockets_.reserve(opts.max_accepts_per_batch);
-    slots_.reserve(std::min(opts.max_connections, slots_reserved_at_creation));
+    const std::uint32_t reserved = std::min(opts.max_connections, slots_reserved_at_creation);
+    slots_.reserve(reserved);
+    if (form_ == connection_form::reader_writer) {
+        writers_.reserve(reserved);
+        writer_deadlines_.resize(reserved);
+    }
+    if (opts.on_accept_exhaustion == exhaustion_mode::shed) reserve_ = reserve_state::wanted;
 }
 
 event_error server::handle(const event& ev, time_ns now_ns) {
@@ -32,6 +39,7 @@ event_error server::handle(const event& ev, time_ns now_ns) {
 void server::advance_time(time_ns now_ns) {
     now_ns_ = now_ns;
     if (closed_ && !drain_done_ && drain_deadline_ns_ <= now_ns_) drain_now();
+    check_due_writers();
 }
 
 // The order is part of the contract (docs/architecture.md): resources are given
@@ -52,7 +60,7 @@ action server::poll() {
 }
 
 time_ns server::next_deadline_ns() const {
-    time_ns deadline = no_deadline_ns;
+    time_ns deadline = writer_deadlines_.earliest_ns();
     if (closed_ && !drain_done_ && num_connections_ > 0)
         deadline = std::min(deadline, drain_deadline_ns_);
     if (!closed_ && phase_ == accept_phase::idle && back_off_until_ns_ > now_ns_) {
@@ -67,11 +75,21 @@ event_error server::check(const events::drop_mode_set&) const {
 event_error server::check(const events::timer_fired&) const {
     return event_error::none;
 }
+// Always accepted: it reports a handler's misuse, not the driver's, and the id may
+// name a connection released since.
+event_error server::check(const events::extra_completion&) const {
+    return event_error::none;
+}
 
 void server::apply(const events::drop_mode_set& e) {
     drop_mode_ = e.drop_incoming_connections;
 }
 void server::apply(const events::timer_fired&) {}
+void server::apply(const events::extra_completion& e) {
+    ++stats_.extra_completions;
+    ++extra_completion_notices_pending_;
+    extra_completion_id_ = e.id;
+}
 
 bool server::notice_due(time_ns last_ns) const {
     return last_ns == std::numeric_limits<time_ns>::min() ||
@@ -92,6 +110,11 @@ bool server::poll_notice(action& out) {
     if (drain_notice_pending_) {
         drain_notice_pending_ = false;
         out = actions::notice{notice_kind::drain_deadline_reached, {}, 0};
+        return true;
+    }
+    if (extra_completion_notices_pending_ > 0) {
+        --extra_completion_notices_pending_;
+        out = actions::notice{notice_kind::extra_completion, extra_completion_id_, 0};
         return true;
     }
     return false;

@@ -27,25 +27,53 @@ const char* to_string(writer_status status) {
         case writer_status::final_flush: return "final_flush";
         case writer_status::ready_to_close: return "ready_to_close";
         case writer_status::too_old: return "too_old";
+        case writer_status::too_full: return "too_full";
         case writer_status::peer_gone: return "peer_gone";
         case writer_status::failed: return "failed";
+        case writer_status::discarded: return "discarded";
     }
     return "unknown";
 }
 
-writer_tracker::writer_tracker(time_ns buffer_age_limit_ns, time_ns final_flush_timeout_ns)
+writer_tracker::writer_tracker(time_ns buffer_age_limit_ns, std::uint64_t buffer_limit_bytes,
+                               time_ns final_flush_timeout_ns)
     : buffer_age_limit_ns_(buffer_age_limit_ns),
+      buffer_limit_bytes_(buffer_limit_bytes),
       final_flush_timeout_ns_(final_flush_timeout_ns),
       mark_spacing_ns_(buffer_age_limit_ns == unlimited_age_ns
                            ? no_deadline_ns
                            : std::max<time_ns>(buffer_age_limit_ns / 16, 1)) {
     BERTH_ASSERT(buffer_age_limit_ns > 0);
+    BERTH_ASSERT(buffer_limit_bytes > 0);
     BERTH_ASSERT(final_flush_timeout_ns >= 0);
 }
 
+// The marks need no clearing: only the first marks_count_ of them are ever read.
+void writer_tracker::reset() {
+    status_ = writer_status::open;
+    buffered_total_ = 0;
+    flushed_total_ = 0;
+    marks_head_ = 0;
+    marks_count_ = 0;
+    final_flush_deadline_ns_ = no_deadline_ns;
+    final_flush_timed_out_ = false;
+    failure_ = writer_failure{};
+}
+
+// The limit is checked before anything is counted, so a refused write leaves the
+// books as they were, apart from the failure it records: a writer never holds more
+// than its limit, even for a moment.
 bool writer_tracker::on_buffered(time_ns now_ns, std::uint64_t bytes) {
     if (status_ != writer_status::open) return false;
     if (bytes == 0) return true;
+    if (buffer_limit_bytes_ != unlimited_bytes && bytes > buffer_limit_bytes_ - bytes_waiting()) {
+        failure_.bytes_held = bytes_waiting();
+        failure_.bytes_refused = bytes;
+        failure_.limit_bytes = buffer_limit_bytes_;
+        failure_.status = writer_status::too_full;
+        stop(writer_status::too_full);
+        return false;
+    }
     buffered_total_ += bytes;
     if (buffer_age_limit_ns_ != unlimited_age_ns) push_mark(now_ns);
     return true;
@@ -89,9 +117,12 @@ void writer_tracker::stop(writer_status status) {
 }
 
 void writer_tracker::on_write_error(int error_value) {
-    if (status_ != writer_status::open && status_ != writer_status::final_flush) return;
-    error_value_ = error_value;
-    stop(is_peer_gone_error(error_value) ? writer_status::peer_gone : writer_status::failed);
+    if (!flushing()) return;
+    const writer_status status =
+        is_peer_gone_error(error_value) ? writer_status::peer_gone : writer_status::failed;
+    failure_.error_value = error_value;
+    failure_.status = status;
+    stop(status);
 }
 
 void writer_tracker::begin_close(time_ns now_ns) {
@@ -102,11 +133,17 @@ void writer_tracker::begin_close(time_ns now_ns) {
                                    : now_ns + final_flush_timeout_ns_;
 }
 
+void writer_tracker::discard() {
+    if (flushing()) stop(writer_status::discarded);
+}
+
 writer_status writer_tracker::check(time_ns now_ns) {
-    if (status_ != writer_status::open && status_ != writer_status::final_flush) return status_;
+    if (!flushing()) return status_;
     if (buffer_age_limit_ns_ != unlimited_age_ns && oldest_age_ns(now_ns) > buffer_age_limit_ns_) {
-        age_at_failure_ns_ = oldest_age_ns(now_ns);
-        bytes_at_failure_ = bytes_waiting();
+        failure_.age_ns = oldest_age_ns(now_ns);
+        failure_.bytes_held = bytes_waiting();
+        failure_.limit_ns = buffer_age_limit_ns_;
+        failure_.status = writer_status::too_old;
         stop(writer_status::too_old);
         return status_;
     }
@@ -122,9 +159,7 @@ writer_status writer_tracker::check(time_ns now_ns) {
 }
 
 time_ns writer_tracker::next_deadline_ns() const {
-    if (status_ != writer_status::open && status_ != writer_status::final_flush) {
-        return no_deadline_ns;
-    }
+    if (!flushing()) return no_deadline_ns;
     time_ns deadline = no_deadline_ns;
     if (buffer_age_limit_ns_ != unlimited_age_ns && marks_count_ > 0) {
         // The first moment at which the age exceeds the limit.

@@ -10,6 +10,7 @@
 
 #include "berth/core/options.hpp"
 #include "berth/core/types.hpp"
+#include "berth/core/writer_tracker.hpp"
 
 namespace berth::core {
 
@@ -19,6 +20,8 @@ enum class notice_kind : std::uint8_t {
     accept_resources_exhausted,  // EMFILE and friends; accepting paused (at most once a minute)
     late_handler_result,         // the handler ended after its connection's result was decided
     drain_deadline_reached,      // a graceful close's deadline passed; connections are being closed
+    late_write,        // the handler wrote after its result was decided (once per connection)
+    extra_completion,  // a handler reported its end more than once
 };
 
 /// What the driver does with an error result once the connection is released.
@@ -43,12 +46,20 @@ struct idle {
 /// `listener_readable`. A later `close_listener` cancels the wait.
 struct wait_readable {};
 
+/// Shed mode only: open a descriptor to hold in reserve, and report `reserve_held`
+/// saying whether that worked.
+struct hold_reserve {};
+
+/// Shed mode only: close the reserved descriptor (just before a shed batch, so that
+/// it can accept; or because the listener is closing). Nothing is reported back.
+struct release_reserve {};
+
 /// Accept without blocking, at most `max_sockets` times. Report each result as
 /// `socket_accepted` or `accept_failed`, stop as soon as
 /// `server::accept_batch_wants_more()` is false, then report `batch_done`.
-/// With `shed`, first close the reserved descriptor and reopen it after the batch,
-/// and close every socket the batch accepts at once, reporting it as `socket_shed`
-/// instead of `socket_accepted` (SEMANTICS.md section 6).
+/// With `shed`, close every socket the batch accepts at once, before the next
+/// accept, reporting it as `socket_shed` instead of `socket_accepted` (SEMANTICS.md
+/// section 6); the core has released the reserve just before.
 struct accept_batch {
     std::uint32_t max_sockets = 0;
     bool shed = false;
@@ -61,8 +72,10 @@ struct start_handler {
     socket_handle socket = 0;
 };
 
-/// Shut down and close this connection's socket (for `create`, after the writer's
-/// final flush); report `socket_closed`. `handler_started` is false for a socket
+/// Shut down and close this connection's socket now; report `socket_closed`. For
+/// `create`, the core emits it once the writer's final flush is over (or at once
+/// when the writer stopped or the server closes the connection), so the driver
+/// drops whatever the writer still holds. `handler_started` is false for a socket
 /// whose handler was never started because the server closed first.
 struct close_socket {
     connection_id id;
@@ -83,10 +96,14 @@ struct close_listener {};
 /// The connection is over: its handler has returned and its socket is closed. Its
 /// slot is free again and its id is dead. Apply `policy` to its error, then forget
 /// the connection. With `raise`, finish draining the actions before raising.
+/// `decided_by` says whose error it is: the handler's own (the driver kept it), or
+/// the writer's, described by `writer` (writer_tracker.hpp).
 struct release_connection {
     connection_id id;
     outcome result = outcome::ok;
     policy_action policy = policy_action::none;
+    result_source decided_by = result_source::handler;
+    writer_failure writer;
 };
 
 /// Something the operator should hear about. `id` is set for connection notices,
@@ -116,13 +133,15 @@ struct complete_handlers_finished {};
 namespace berth::core {
 
 using action =
-    std::variant<actions::idle, actions::wait_readable, actions::accept_batch,
-                 actions::start_handler, actions::close_socket, actions::close_dropped_socket,
-                 actions::close_listener, actions::release_connection, actions::notice,
-                 actions::raise_accept_error, actions::complete_close,
-                 actions::complete_handlers_finished>;
+    std::variant<actions::idle, actions::wait_readable, actions::hold_reserve,
+                 actions::release_reserve, actions::accept_batch, actions::start_handler,
+                 actions::close_socket, actions::close_dropped_socket, actions::close_listener,
+                 actions::release_connection, actions::notice, actions::raise_accept_error,
+                 actions::complete_close, actions::complete_handlers_finished>;
 
 [[nodiscard]] const char* to_string(notice_kind kind);
 [[nodiscard]] const char* to_string(policy_action policy);
+[[nodiscard]] const char* to_string(result_source source);
+[[nodiscard]] const char* to_string(connection_form form);
 
 }  // namespace berth::core

@@ -4,6 +4,7 @@
 // time. docs/architecture.md says when the driver may, and must, report each one.
 #pragma once
 
+#include <cstdint>
 #include <variant>
 
 #include "berth/core/types.hpp"
@@ -41,15 +42,35 @@ struct handler_returned {
     outcome result = outcome::ok;
 };
 
-/// `create` only: the connection's writer failed (for example its buffer grew too
-/// old). The connection's result becomes an error if none was decided yet.
-struct writer_failed {
+/// `create` only: the handler wrote `bytes` to its writer. The core books them
+/// against the writer's limits; the driver then asks `server::writer_of(id)`
+/// whether they were taken (`accepts_writes()` still true) and keeps them only then.
+/// A write after the connection's result is decided is counted and reported as a
+/// `late_write` notice; one that would exceed buffer_limit_bytes fails the writer.
+struct bytes_buffered {
     connection_id id;
+    std::uint64_t bytes = 0;
 };
 
-/// `create` only: the peer went away (EPIPE, ECONNRESET on write). The connection's
-/// result becomes ok if none was decided yet: a departed client is not a failure.
-struct peer_gone {
+/// `create` only: the kernel took `bytes` of what the writer holds. Ignored once
+/// the writer has stopped (its bytes were discarded).
+struct bytes_flushed {
+    connection_id id;
+    std::uint64_t bytes = 0;
+};
+
+/// `create` only: a write of the connection's writer failed with `error_value` (an
+/// errno value). A departed peer (EPIPE, ECONNRESET, ...) makes the result ok; any
+/// other error makes it an error (writer_tracker.hpp).
+struct write_failed {
+    connection_id id;
+    int error_value = 0;
+};
+
+/// A handler reported its end again (a native handler's completion called twice).
+/// Nothing changes but a counter and an `extra_completion` notice; the id may name
+/// a connection already released.
+struct extra_completion {
     connection_id id;
 };
 
@@ -64,9 +85,10 @@ struct listener_closed {};
 /// The user called close. Idempotent; see SEMANTICS.md section 8.
 struct close_requested {
     bool close_existing_connections = false;
-    /// Graceful drain: at this time, connections still open are closed as with
-    /// `close_existing_connections`. `no_deadline_ns` means never.
-    time_ns drain_deadline_ns = no_deadline_ns;
+    /// Graceful drain: this long after the event's time, connections still open are
+    /// closed as with `close_existing_connections`. `no_deadline_ns` means never;
+    /// the core guards the addition, so any non-negative value is safe.
+    time_ns drain_timeout_ns = no_deadline_ns;
 };
 
 /// The user switched drop mode on or off.
@@ -78,14 +100,21 @@ struct drop_mode_set {
 /// time the core receives with it.
 struct timer_fired {};
 
+/// After a `hold_reserve` action: whether the driver now holds its reserved
+/// descriptor (opening one can fail while descriptors are short; the core asks
+/// again before the next accept step).
+struct reserve_held {
+    bool held = false;
+};
+
 }  // namespace berth::core::events
 
 namespace berth::core {
 
-using event = std::variant<events::listener_readable, events::socket_accepted, events::socket_shed,
-                           events::accept_failed, events::batch_done, events::handler_returned,
-                           events::writer_failed, events::peer_gone, events::socket_closed,
-                           events::listener_closed, events::close_requested, events::drop_mode_set,
-                           events::timer_fired>;
+using event = std::variant<
+    events::listener_readable, events::socket_accepted, events::socket_shed, events::accept_failed,
+    events::batch_done, events::handler_returned, events::bytes_buffered, events::bytes_flushed,
+    events::write_failed, events::extra_completion, events::socket_closed, events::listener_closed,
+    events::close_requested, events::drop_mode_set, events::timer_fired, events::reserve_held>;
 
 }  // namespace berth::core

@@ -21,6 +21,10 @@ enum class event_error : std::uint8_t {
     handler_not_running,           // handler result for a handler not started or already returned
     socket_close_not_requested,    // socket_closed without an outstanding close_socket
     listener_close_not_requested,  // listener_closed without an outstanding close_listener
+    no_writer,                     // a writer event on a server of the socket form (create_sock)
+    flushed_more_than_buffered,    // bytes_flushed for more bytes than the writer holds
+    reserve_not_requested,         // reserve_held without an outstanding hold_reserve
+    negative_drain_timeout,        // close_requested with a drain timeout below zero
 };
 
 /// A sentence naming what was wrong, for error messages and logs.

@@ -27,6 +27,8 @@ enum class exhaustion_mode : std::uint8_t {
 
 /// `buffer_age_limit_ns` value that turns the writer's age check off.
 inline constexpr time_ns unlimited_age_ns = no_deadline_ns;
+/// `buffer_limit_bytes` value that lets a writer hold any number of bytes.
+inline constexpr std::uint64_t unlimited_bytes = UINT64_MAX;
 
 // Limits on everything: a value beyond these is refused at creation, so the core's
 // arithmetic and memory stay bounded whatever the caller passes.
@@ -54,6 +56,11 @@ struct options {
     exhaustion_mode on_accept_exhaustion = exhaustion_mode::back_off;
     /// `create` only: how long bytes may wait in a writer's buffer.
     time_ns buffer_age_limit_ns = 120 * ns_per_s;
+    /// `create` only: the most bytes a writer may hold (written and not yet taken by
+    /// the kernel). A write that would exceed it fails the connection, so that a
+    /// peer that never reads costs the server this much, not more. Write large
+    /// bodies in pieces, awaiting the writer's `flushed()` in between.
+    std::uint64_t buffer_limit_bytes = 1 << 20;
     /// `create` only: how long a finished connection's writer may flush.
     time_ns final_flush_timeout_ns = 30 * ns_per_s;
 };

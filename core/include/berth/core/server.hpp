@@ -21,12 +21,14 @@
 #include <vector>
 
 #include "berth/core/action.hpp"
+#include "berth/core/detail/deadline_heap.hpp"
 #include "berth/core/detail/slot_table.hpp"
 #include "berth/core/event.hpp"
 #include "berth/core/event_error.hpp"
 #include "berth/core/options.hpp"
 #include "berth/core/statistics.hpp"
 #include "berth/core/types.hpp"
+#include "berth/core/writer_tracker.hpp"
 
 namespace berth::core {
 
@@ -45,6 +47,16 @@ enum class listener_state : std::uint8_t {
     closed,
 };
 
+/// The descriptor a shedding server keeps in reserve (SEMANTICS.md section 6).
+enum class reserve_state : std::uint8_t {
+    unused,     // back-off mode, or the listener is closed
+    wanted,     // hold_reserve is due
+    requested,  // hold_reserve pulled; reserve_held not yet reported
+    held,
+    missing,   // the last hold failed; asked again before the next accept step
+    released,  // released for the shed batch in progress
+};
+
 /// Back-off after running out of descriptors or memory (SEMANTICS.md section 6).
 inline constexpr time_ns back_off_initial_ns = 5 * ns_per_ms;
 inline constexpr time_ns back_off_max_ns = 1 * ns_per_s;
@@ -54,9 +66,10 @@ inline constexpr time_ns notice_interval_ns = 60 * ns_per_s;
 class server {
 public:
     /// Precondition: `validate(opts)` found nothing wrong (asserted). Allocates the
-    /// batch buffer and a first block of slots; nothing after that until the number
-    /// of live connections exceeds its previous peak.
-    explicit server(const options& opts);
+    /// batch buffer and a first block of slots (with `reader_writer`, a writer's
+    /// books for each); nothing after that until the number of live connections
+    /// exceeds its previous peak.
+    explicit server(const options& opts, connection_form form = connection_form::socket);
 
     /// Feeds one event. `now_ns` must not be earlier than the previous event's.
     [[nodiscard]] event_error handle(const event& ev, time_ns now_ns);
@@ -80,9 +93,16 @@ public:
     [[nodiscard]] time_ns back_off_until_ns() const { return back_off_until_ns_; }
     [[nodiscard]] const options& opts() const { return opts_; }
     [[nodiscard]] const statistics& stats() const { return stats_; }
+    [[nodiscard]] connection_form form() const { return form_; }
+    [[nodiscard]] reserve_state reserve() const { return reserve_; }
 
     /// Whether `id` names a live connection (admitted and not yet released).
     [[nodiscard]] bool is_live(connection_id id) const;
+
+    /// The books of a live `reader_writer` connection's writer; nullptr for the
+    /// socket form or an id that names no live connection. After a
+    /// `bytes_buffered`, `accepts_writes()` says whether the bytes were taken.
+    [[nodiscard]] const writer_tracker* writer_of(connection_id id) const;
 
     /// Calls `f(connection_id, socket_handle)` for every live connection, in slot order.
     template <typename F>
@@ -111,13 +131,16 @@ private:
     [[nodiscard]] event_error check(const events::accept_failed&) const;
     [[nodiscard]] event_error check(const events::batch_done&) const;
     [[nodiscard]] event_error check(const events::handler_returned&) const;
-    [[nodiscard]] event_error check(const events::writer_failed&) const;
-    [[nodiscard]] event_error check(const events::peer_gone&) const;
+    [[nodiscard]] event_error check(const events::bytes_buffered&) const;
+    [[nodiscard]] event_error check(const events::bytes_flushed&) const;
+    [[nodiscard]] event_error check(const events::write_failed&) const;
+    [[nodiscard]] event_error check(const events::extra_completion&) const;
     [[nodiscard]] event_error check(const events::socket_closed&) const;
     [[nodiscard]] event_error check(const events::listener_closed&) const;
     [[nodiscard]] event_error check(const events::close_requested&) const;
     [[nodiscard]] event_error check(const events::drop_mode_set&) const;
     [[nodiscard]] event_error check(const events::timer_fired&) const;
+    [[nodiscard]] event_error check(const events::reserve_held&) const;
 
     // Application of a checked event.
     void apply(const events::listener_readable&);
@@ -126,13 +149,16 @@ private:
     void apply(const events::accept_failed&);
     void apply(const events::batch_done&);
     void apply(const events::handler_returned&);
-    void apply(const events::writer_failed&);
-    void apply(const events::peer_gone&);
+    void apply(const events::bytes_buffered&);
+    void apply(const events::bytes_flushed&);
+    void apply(const events::write_failed&);
+    void apply(const events::extra_completion&);
     void apply(const events::socket_closed&);
     void apply(const events::listener_closed&);
     void apply(const events::close_requested&);
     void apply(const events::drop_mode_set&);
     void apply(const events::timer_fired&);
+    void apply(const events::reserve_held&);
 
     void advance_time(time_ns now_ns);
 
@@ -143,23 +169,30 @@ private:
     void admit_batch();
     void pause_accepting();
     [[nodiscard]] bool poll_accept_step(action& out);
+    [[nodiscard]] bool poll_reserve(action& out);
     [[nodiscard]] bool poll_dropped_socket(action& out);
 
     // connection.cpp
     [[nodiscard]] event_error find(connection_id id, std::uint32_t& index) const;
-    [[nodiscard]] event_error check_writer_event(connection_id id) const;
     std::uint32_t allocate_slot(socket_handle socket);
-    void decide_result(std::uint32_t index, detail::result_state result);
+    void decide_result(std::uint32_t index, detail::result_state result, result_source source);
     void request_socket_close(std::uint32_t index);
     void release_if_done(std::uint32_t index);
     void free_slot(std::uint32_t index);
     [[nodiscard]] bool poll_connection(action& out);
 
+    // writer_books.cpp
+    [[nodiscard]] event_error check_writer_event(connection_id id, std::uint32_t& index) const;
+    void judge_writer(std::uint32_t index);
+    void schedule_writer_check(std::uint32_t index);
+    void check_due_writers();
+    [[nodiscard]] bool poll_connection_notice(action& out);
+
     // error_policy.cpp
     [[nodiscard]] policy_action decide_policy(detail::result_state result) const;
 
     // close.cpp
-    void begin_close(bool close_existing_connections, time_ns drain_deadline_ns);
+    void begin_close(bool close_existing_connections, time_ns drain_timeout_ns);
     void close_existing_connections(bool hold_close_completion);
     void drain_now();
     [[nodiscard]] bool poll_close(action& out);
@@ -171,6 +204,7 @@ private:
     [[nodiscard]] time_ns next_deadline_ns() const;
 
     options opts_;
+    connection_form form_;
     time_ns now_ns_ = std::numeric_limits<time_ns>::min();
     bool drop_mode_ = false;
     statistics stats_;
@@ -182,6 +216,15 @@ private:
     detail::slot_list close_list_;
     detail::slot_list release_list_;
     std::uint32_t num_connections_ = 0;
+
+    // The writers' books (reader_writer only), by slot index, and their deadlines.
+    // A slot's deadline is never later than its writer's next_deadline_ns(); it may
+    // be earlier (a flush moved the writer's on), and is then simply checked again.
+    std::vector<writer_tracker> writers_;
+    detail::deadline_heap writer_deadlines_;
+    // Slots owing a connection notice (late_write), linked through notice_next.
+    std::uint32_t notice_head_ = detail::nil_index;
+    std::uint32_t notice_tail_ = detail::nil_index;
 
     // The accept step.
     accept_phase phase_ = accept_phase::idle;
@@ -199,6 +242,7 @@ private:
     time_ns back_off_until_ns_ = std::numeric_limits<time_ns>::min();
     time_ns back_off_delay_ns_ = back_off_initial_ns;
     bool shed_next_batch_ = false;
+    reserve_state reserve_ = reserve_state::unused;
     bool fatal_error_pending_ = false;
     int fatal_error_value_ = 0;
 
@@ -215,6 +259,8 @@ private:
     bool at_limit_notice_pending_ = false;
     bool resources_notice_pending_ = false;
     bool drain_notice_pending_ = false;
+    std::uint32_t extra_completion_notices_pending_ = 0;
+    connection_id extra_completion_id_;
     int resources_error_value_ = 0;
     time_ns last_at_limit_notice_ns_ = std::numeric_limits<time_ns>::min();
     time_ns last_resources_notice_ns_ = std::numeric_limits<time_ns>::min();
@@ -222,5 +268,6 @@ private:
 
 [[nodiscard]] const char* to_string(accept_phase phase);
 [[nodiscard]] const char* to_string(listener_state state);
+[[nodiscard]] const char* to_string(reserve_state state);
 
 }  // namespace berth::core

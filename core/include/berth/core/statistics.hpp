@@ -17,6 +17,9 @@ struct statistics {
     std::uint64_t handler_ok = 0;
     std::uint64_t handler_errors = 0;
     std::uint64_t late_handler_results = 0;
+    std::uint64_t late_writes = 0;        // writes after the connection's result was decided
+    std::uint64_t extra_completions = 0;  // a handler's end reported more than once
+    std::uint64_t writer_failures = 0;    // writers too old, too full, or failed
     /// Indexed by accept_error_class; `nothing_there` counts ends of batches.
     std::array<std::uint64_t, accept_error_class_count> accept_errors{};
     std::uint64_t back_off_pauses = 0;

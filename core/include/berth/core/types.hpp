@@ -36,4 +36,19 @@ enum class outcome : std::uint8_t {
     error,
 };
 
+/// How a server's handlers use their connections (SEMANTICS.md sections 1 and 7):
+/// the socket itself (`create_sock`), or a buffered reader and writer (`create`),
+/// whose writer's books the core keeps per connection.
+enum class connection_form : std::uint8_t {
+    socket,
+    reader_writer,
+};
+
+/// Which source decided a connection's result: the first of them wins (SEMANTICS.md
+/// section 5.2).
+enum class result_source : std::uint8_t {
+    handler,  // the handler's code ended, normally or by failing
+    writer,   // the writer failed (an error) or found the peer gone (ok): `create` only
+};
+
 }  // namespace berth::core

@@ -1,8 +1,8 @@
 // The bookkeeping of one connection's buffered writer (SEMANTICS.md section 7),
-// without the writing: bytes waiting, the age of the oldest unflushed byte against
-// `buffer_age_limit`, the peer going away, and the final flush's deadline. The
-// Asio, libuv and simulated writers all keep their books here, so the age limit
-// and the departed-peer rule are the same everywhere.
+// without the writing: bytes waiting against `buffer_limit_bytes`, the age of the
+// oldest unflushed byte against `buffer_age_limit`, the peer going away, and the
+// final flush's deadline. The core keeps one per `create` connection
+// (core::server), so these rules are decided once for every backend.
 //
 // Time is passed in; nothing here reads a clock or allocates.
 #pragma once
@@ -19,8 +19,22 @@ enum class writer_status : std::uint8_t {
     final_flush,     // the connection's result is decided: flushing what is left
     ready_to_close,  // nothing left to flush, or the final flush ran out of time
     too_old,         // bytes waited longer than buffer_age_limit: an error result
+    too_full,        // a write would have held more than buffer_limit_bytes: an error result
     peer_gone,       // the peer went away: writes are discarded, an ok result
     failed,          // a write failed for another reason: an error result
+    discarded,       // the server closed the connection: what waited is dropped
+};
+
+/// Why a writer failed, for the error the policy sees. Filled once the status is
+/// too_old, too_full or failed.
+struct writer_failure {
+    writer_status status = writer_status::open;
+    time_ns age_ns = 0;               // too_old: the age that tripped the limit
+    std::uint64_t bytes_held = 0;     // too_old, too_full: bytes waiting at the failure
+    std::uint64_t bytes_refused = 0;  // too_full: the write that did not fit
+    std::uint64_t limit_bytes = 0;    // too_full: buffer_limit_bytes
+    time_ns limit_ns = 0;             // too_old: buffer_age_limit
+    int error_value = 0;              // failed: the write's errno
 };
 
 /// Whether a failed write means the peer went away (EPIPE, ECONNRESET, ...), which
@@ -31,12 +45,18 @@ enum class writer_status : std::uint8_t {
 
 class writer_tracker {
 public:
-    /// `buffer_age_limit_ns` may be `unlimited_age_ns` (options.hpp).
-    writer_tracker(time_ns buffer_age_limit_ns, time_ns final_flush_timeout_ns);
+    /// `buffer_age_limit_ns` may be `unlimited_age_ns`, `buffer_limit_bytes`
+    /// `unlimited_bytes` (options.hpp).
+    writer_tracker(time_ns buffer_age_limit_ns, std::uint64_t buffer_limit_bytes,
+                   time_ns final_flush_timeout_ns);
 
-    /// The writer took `bytes` into its buffer. Returns false, and counts nothing,
-    /// when the writer no longer accepts writes (after its result or a failure):
-    /// the caller discards them.
+    /// Starts the books of a new connection: open and empty, the limits kept.
+    void reset();
+
+    /// The writer was asked to take `bytes` into its buffer. Returns false, and
+    /// counts nothing, when the writer no longer accepts writes (after its result
+    /// or a failure), or when they would make it hold more than its limit (then
+    /// its status is too_full): the caller discards them.
     bool on_buffered(time_ns now_ns, std::uint64_t bytes);
 
     /// The kernel took `bytes` from the buffer. Precondition: at most bytes_waiting().
@@ -46,10 +66,15 @@ public:
     /// unless the writer already stopped.
     void on_write_error(int error_value);
 
-    /// The connection's result is decided: flush what is left, for at most the
-    /// final flush timeout. A writer that stopped (too old, peer gone, failed)
-    /// is ready to close at once.
+    /// The handler's own end decided the connection's result: flush what is left,
+    /// for at most the final flush timeout. A writer that stopped (too old, too
+    /// full, peer gone, failed) stays as it is: its socket closes at once.
     void begin_close(time_ns now_ns);
+
+    /// The server closes the connection at once (close_existing_connections, a
+    /// drain's deadline): nothing more is flushed, what waits is dropped. A writer
+    /// that already stopped keeps its status.
+    void discard();
 
     /// Re-evaluates the age limit and the final flush deadline at `now_ns`, and
     /// returns the status. Call it at next_deadline_ns() and after each flush.
@@ -60,13 +85,22 @@ public:
 
     [[nodiscard]] writer_status status() const { return status_; }
     [[nodiscard]] bool accepts_writes() const { return status_ == writer_status::open; }
+    /// Whether bytes still go out: open, or flushing the last of them.
+    [[nodiscard]] bool flushing() const {
+        return status_ == writer_status::open || status_ == writer_status::final_flush;
+    }
+    /// Whether the writer failed: too old, too full, or a write failed (an error
+    /// result). A departed peer or a discarded writer is no failure.
+    [[nodiscard]] bool has_failed() const {
+        return status_ == writer_status::too_old || status_ == writer_status::too_full ||
+               status_ == writer_status::failed;
+    }
     [[nodiscard]] std::uint64_t bytes_waiting() const { return buffered_total_ - flushed_total_; }
     /// Age of the oldest unflushed byte, measured to within limit/16; 0 when empty.
     [[nodiscard]] time_ns oldest_age_ns(time_ns now_ns) const;
-    /// The age that tripped the limit (for the error message), once too_old.
-    [[nodiscard]] time_ns age_at_failure_ns() const { return age_at_failure_ns_; }
-    [[nodiscard]] std::uint64_t bytes_at_failure() const { return bytes_at_failure_; }
-    [[nodiscard]] int error_value() const { return error_value_; }
+    /// What made the writer fail. Precondition: has_failed().
+    [[nodiscard]] const writer_failure& failure() const { return failure_; }
+    [[nodiscard]] int error_value() const { return failure_.error_value; }
     /// True when the final flush gave up with bytes still waiting.
     [[nodiscard]] bool final_flush_timed_out() const { return final_flush_timed_out_; }
 
@@ -84,6 +118,7 @@ private:
     void stop(writer_status status);
 
     time_ns buffer_age_limit_ns_;
+    std::uint64_t buffer_limit_bytes_;
     time_ns final_flush_timeout_ns_;
     time_ns mark_spacing_ns_;
     writer_status status_ = writer_status::open;
@@ -94,9 +129,7 @@ private:
     std::uint32_t marks_count_ = 0;
     time_ns final_flush_deadline_ns_ = no_deadline_ns;
     bool final_flush_timed_out_ = false;
-    time_ns age_at_failure_ns_ = 0;
-    std::uint64_t bytes_at_failure_ = 0;
-    int error_value_ = 0;
+    writer_failure failure_;
 };
 
 }  // namespace berth::core

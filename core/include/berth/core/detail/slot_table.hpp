@@ -35,6 +35,12 @@ enum class result_state : std::uint8_t {
     error,
 };
 
+enum class late_write_state : std::uint8_t {
+    none,     // no write after the result
+    pending,  // a late write happened; its notice is owed (on the notice list)
+    noticed,  // the notice was given: later late writes are only counted
+};
+
 enum class list_tag : std::uint8_t {
     none,
     start,    // waiting for start_handler to be pulled
@@ -47,9 +53,12 @@ struct slot {
     socket_handle socket = 0;
     std::uint32_t generation = 0;
     std::uint32_t next = nil_index;
+    std::uint32_t notice_next = nil_index;  // the notice list (late_write pending)
     handler_state handler = handler_state::never_started;
     socket_state socket_status = socket_state::closed;
     result_state result = result_state::undecided;
+    result_source decided_by = result_source::handler;
+    late_write_state late_write = late_write_state::none;
     list_tag list = list_tag::free;
     bool in_use = false;
     /// Closed by the first `close` with close_existing_connections: its close
