@@ -17,6 +17,16 @@ void core_driver::drain() {
             batch_is_shed_ = batch->shed;
         }
         actions_.push_back(a);
+        // Opening the reserve is immediate: the answer comes while the action is
+        // executed, as the contract allows (docs/architecture.md, rule 3).
+        if (std::holds_alternative<core::actions::hold_reserve>(a) &&
+            reserve_answer_ != reserve_answer::leave) {
+            const core::event_error error = server_.handle(
+                core::events::reserve_held{reserve_answer_ == reserve_answer::hold}, now_ns_);
+            if (error != core::event_error::none) {
+                throw std::runtime_error("core_driver: reserve_held refused");
+            }
+        }
     }
     throw std::runtime_error("core_driver: the core never became idle");
 }
@@ -64,6 +74,27 @@ std::size_t core_driver::accept_results(const std::vector<int>& results) {
     return taken;
 }
 
+bool core_driver::write(core::connection_id id, std::uint64_t bytes) {
+    if (feed(core::events::bytes_buffered{id, bytes}) != core::event_error::none) {
+        throw std::runtime_error("core_driver::write: bytes_buffered refused");
+    }
+    const core::writer_tracker* w = server_.writer_of(id);
+    return w != nullptr && w->accepts_writes();
+}
+
+core::event_error core_driver::flush(core::connection_id id, std::uint64_t bytes) {
+    return feed(core::events::bytes_flushed{id, bytes});
+}
+
+core::event_error core_driver::write_fails(core::connection_id id, int error_value) {
+    return feed(core::events::write_failed{id, error_value});
+}
+
+std::uint64_t core_driver::held(core::connection_id id) const {
+    const core::writer_tracker* w = server_.writer_of(id);
+    return w == nullptr ? 0 : w->bytes_waiting();
+}
+
 namespace {
 
 std::string id_text(core::connection_id id) {
@@ -81,6 +112,8 @@ std::string describe(const core::action& a) {
                        : "idle(until " + std::to_string(x.deadline_ns) + ")";
         }
         std::string operator()(const wait_readable&) const { return "wait_readable"; }
+        std::string operator()(const hold_reserve&) const { return "hold_reserve"; }
+        std::string operator()(const release_reserve&) const { return "release_reserve"; }
         std::string operator()(const accept_batch& x) const {
             return "accept_batch(" + std::to_string(x.max_sockets) + (x.shed ? ", shed)" : ")");
         }
@@ -95,7 +128,10 @@ std::string describe(const core::action& a) {
         }
         std::string operator()(const close_listener&) const { return "close_listener"; }
         std::string operator()(const release_connection& x) const {
-            return "release_connection(" + id_text(x.id) + ", " + core::to_string(x.policy) + ")";
+            // Named only when the writer decided: most tests are about handlers.
+            const std::string by = x.decided_by == core::result_source::writer ? ", by writer" : "";
+            return "release_connection(" + id_text(x.id) + ", " + core::to_string(x.policy) + by +
+                   ")";
         }
         std::string operator()(const notice& x) const {
             return std::string("notice(") + core::to_string(x.kind) + ")";

@@ -14,7 +14,17 @@ namespace berth::test {
 
 class core_driver {
 public:
-    explicit core_driver(const core::options& opts) : server_(opts) { drain(); }
+    /// How the driver answers a `hold_reserve` action: it opens the reserve
+    /// (`hold`), fails to (`fail`), or leaves the request outstanding for the test
+    /// to answer with its own `reserve_held` (`leave`).
+    enum class reserve_answer : std::uint8_t { hold, fail, leave };
+
+    explicit core_driver(const core::options& opts,
+                         core::connection_form form = core::connection_form::socket,
+                         reserve_answer answer = reserve_answer::hold)
+        : server_(opts, form), reserve_answer_(answer) {
+        drain();
+    }
 
     /// Feeds `ev` at the current virtual time and drains the actions it caused.
     core::event_error feed(const core::event& ev) {
@@ -37,6 +47,20 @@ public:
 
     /// Like accept(), but with errno values; 0 in `results` means "the next socket".
     std::size_t accept_results(const std::vector<int>& results);
+
+    // The writer of a `reader_writer` connection, as a driver reports it.
+    /// The handler wrote `bytes`: feeds bytes_buffered. Returns whether the core's
+    /// books took them (the writer keeps them only then).
+    bool write(core::connection_id id, std::uint64_t bytes);
+    /// The kernel took `bytes`: feeds bytes_flushed.
+    core::event_error flush(core::connection_id id, std::uint64_t bytes);
+    /// A write failed with `error_value`: feeds write_failed.
+    core::event_error write_fails(core::connection_id id, int error_value);
+    /// What the core's books say the writer holds (0 when the id is not live).
+    [[nodiscard]] std::uint64_t held(core::connection_id id) const;
+
+    /// How later `hold_reserve` actions are answered (by default: `hold`).
+    void set_reserve_answer(reserve_answer answer) { reserve_answer_ = answer; }
 
     /// Actions pulled since the last take(), oldest first; clears the record.
     std::vector<core::action> take() {
@@ -93,6 +117,7 @@ private:
 
     core::time_ns deadline_ns_ = core::no_deadline_ns;
     bool batch_is_shed_ = false;
+    reserve_answer reserve_answer_ = reserve_answer::hold;
     std::vector<core::action> actions_;
     core::socket_handle next_socket_ = 1000;
 };

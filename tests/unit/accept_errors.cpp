@@ -1,6 +1,7 @@
 // SEMANTICS.md section 6: every accept error is classified once, and each class
 // does what the table says to the accept loop.
 #include <cerrno>
+#include <string>
 
 #include <doctest/doctest.h>
 
@@ -19,8 +20,9 @@ std::uint64_t errors_of(core_driver& d, accept_error_class c) {
 }
 
 // Advances to one nanosecond before `deadline_ns` and checks that no step starts,
-// then to the deadline and checks that one does.
-void expect_pause_until(core_driver& d, core::time_ns deadline_ns) {
+// then to the deadline and checks that one does (`expected`: the actions then).
+void expect_pause_until(core_driver& d, core::time_ns deadline_ns,
+                        const std::string& expected = "wait_readable") {
     CAPTURE(deadline_ns);
     static_cast<void>(d.take());
     REQUIRE(d.deadline_ns() == deadline_ns);
@@ -30,7 +32,7 @@ void expect_pause_until(core_driver& d, core::time_ns deadline_ns) {
     CHECK_FALSE(d.waiting_readable());
     CHECK(d.deadline_ns() == deadline_ns);
     CHECK(d.advance(1) == core::event_error::none);
-    CHECK(describe(d.take()) == "wait_readable");
+    CHECK(describe(d.take()) == expected);
 }
 
 }  // namespace
@@ -222,7 +224,9 @@ TEST_CASE("Shed mode closes everything the next batch accepts at once instead of
 
     CHECK(d.accept({1, 2, 3}) == 3);
     // The driver closed each shed socket as it accepted it: none entered the core.
-    CHECK(describe(d.take()) == "accept_batch(4, shed), wait_readable");
+    // The reserve made room for the batch, and is held again after it.
+    CHECK(describe(d.take()) ==
+          "release_reserve, accept_batch(4, shed), hold_reserve, wait_readable");
     CHECK(d.server().stats().shed == 3);
     CHECK(d.server().stats().dropped == 0);
     CHECK(d.server().num_connections() == 0);
@@ -241,14 +245,16 @@ TEST_CASE("A client is shed only when accept has just run out, never because one
     static_cast<void>(d.take());
     // The shed batch uses its whole budget; more clients may be queued.
     CHECK(d.accept({1, 2}) == 2);
-    CHECK(describe(d.take()) == "accept_batch(2, shed), wait_readable");
+    CHECK(describe(d.take()) ==
+          "release_reserve, accept_batch(2, shed), hold_reserve, wait_readable");
     CHECK(d.server().stats().shed == 2);
     // Still out of descriptors: the ordinary batch runs out (the notice waits a
     // minute) and the next one sheds.
     CHECK(d.accept_results({EMFILE}) == 0);
     CHECK(describe(d.take()) == "accept_batch(2), wait_readable");
     CHECK(d.accept_results({0, ECONNABORTED}) == 1);
-    CHECK(describe(d.take()) == "accept_batch(2, shed), wait_readable");
+    CHECK(describe(d.take()) ==
+          "release_reserve, accept_batch(2, shed), hold_reserve, wait_readable");
     CHECK(d.server().stats().shed == 3);
     // Descriptors came back: the next client is served, not shed.
     CHECK(d.accept({6}) == 1);
@@ -264,10 +270,11 @@ TEST_CASE("A shed batch that still runs out falls back to back-off") {
     CHECK(d.accept_results({EMFILE}) == 0);
     static_cast<void>(d.take());
     CHECK(d.accept_results({0, EMFILE}) == 1);
-    CHECK(describe(d.take()) == "accept_batch(4, shed)");
+    CHECK(describe(d.take()) == "release_reserve, accept_batch(4, shed)");
     CHECK(d.server().stats().shed == 1);
     CHECK(d.server().stats().back_off_pauses == 1);
-    expect_pause_until(d, d.now_ns() + 5 * core::ns_per_ms);
+    // The reserve is held again only when the next step may start.
+    expect_pause_until(d, d.now_ns() + 5 * core::ns_per_ms, "hold_reserve, wait_readable");
     // After the pause, an ordinary batch.
     REQUIRE(d.feed(ev::listener_readable{}) == core::event_error::none);
     CHECK(describe(d.take()) == "accept_batch(4)");

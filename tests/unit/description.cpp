@@ -152,16 +152,16 @@ TEST_CASE(
     CAPTURE(text);
     for (const char* part :
          {"max_connections: 5", "max_accepts_per_batch: 2", "backlog: 17", "on_handler_error: call",
-          "on_accept_exhaustion: back_off", "drop_incoming_connections: false", "closed: false",
-          "listener: open", "accept_step: waiting_readable", "num_connections: 0",
+          "on_accept_exhaustion: back_off", "form: socket", "drop_incoming_connections: false",
+          "closed: false", "listener: open", "accept_step: waiting_readable", "num_connections: 0",
           "connections: none", "statistics:", "accepted: 0", "times_at_limit: 0",
-          "back_off_pauses: 0"}) {
+          "back_off_pauses: 0", "late_writes: 0", "extra_completions: 0", "writer_failures: 0"}) {
         CHECK_MESSAGE(contains(text, part), part);
     }
 }
 
 TEST_CASE("The description names each live connection by its id") {
-    core_driver d(described_options());
+    core_driver d(described_options(), core::connection_form::reader_writer);
     static_cast<void>(d.take());
     d.accept({1, 2});
     const auto ids = started_ids(d.take());
@@ -170,7 +170,7 @@ TEST_CASE("The description names each live connection by its id") {
     d.accept({3});
     const auto more = started_ids(d.take());
     REQUIRE(more.size() == 1);
-    REQUIRE(d.feed(ev::peer_gone{ids[1]}) == core::event_error::none);
+    REQUIRE(d.write_fails(ids[1], EPIPE) == core::event_error::none);  // the peer left
 
     const std::string text = text_of(d.server());
     CAPTURE(text);
@@ -201,6 +201,7 @@ TEST_CASE("The JSON description is well-formed and names every field") {
                              R"("backlog":17)",
                              R"("on_handler_error":"call")",
                              R"("on_accept_exhaustion":"back_off")",
+                             R"("form":"socket")",
                              R"("drop_incoming_connections":false)",
                              R"("closed":false)",
                              R"("listener":"open")",
@@ -216,6 +217,9 @@ TEST_CASE("The JSON description is well-formed and names every field") {
                              R"("handler_ok":0)",
                              R"("handler_errors":0)",
                              R"("late_handler_results":0)",
+                             R"("late_writes":0)",
+                             R"("extra_completions":0)",
+                             R"("writer_failures":0)",
                              R"("accept_errors_nothing_there":0)",
                              R"("accept_errors_per_connection":0)",
                              R"("accept_errors_out_of_resources":0)",
@@ -263,4 +267,35 @@ TEST_CASE("The description counts statistics as they happen") {
     CHECK(contains(json, R"("accept_errors_per_connection":1)"));
     CHECK(contains(json, R"("accept_errors_out_of_resources":1)"));
     CHECK(contains(json, R"("back_off_pauses":1)"));
+}
+
+TEST_CASE(
+    "The description of a reader_writer server names its form, a connection flushing its "
+    "last bytes, and the writer statistics") {
+    core_driver d(described_options(), core::connection_form::reader_writer);
+    const auto ids = admit(d, {1, 2});
+    REQUIRE(ids.size() == 2);
+    REQUIRE(d.write(ids[0], 10));
+    REQUIRE(d.feed(ev::handler_returned{ids[0], core::outcome::ok}) == core::event_error::none);
+    REQUIRE(d.write_fails(ids[1], EIO) == core::event_error::none);
+    CHECK_FALSE(d.write(ids[1], 5));  // after the writer decided: a late write
+    REQUIRE(d.feed(ev::extra_completion{ids[1]}) == core::event_error::none);
+
+    const std::string text = text_of(d.server());
+    CAPTURE(text);
+    CHECK(contains(text, "form: reader_writer"));
+    CHECK(contains(text, id_text(ids[0]) + " flushing"));
+    CHECK(contains(text, id_text(ids[1]) + " running_socket_closed"));
+    CHECK(contains(text, "late_writes: 1"));
+    CHECK(contains(text, "extra_completions: 1"));
+    CHECK(contains(text, "writer_failures: 1"));
+
+    const std::string json = json_of(d.server());
+    CAPTURE(json);
+    CHECK(json_checker(json).well_formed());
+    CHECK(contains(json, R"("form":"reader_writer")"));
+    CHECK(contains(json, R"("state":"flushing")"));
+    CHECK(contains(json, R"("late_writes":1)"));
+    CHECK(contains(json, R"("extra_completions":1)"));
+    CHECK(contains(json, R"("writer_failures":1)"));
 }

@@ -133,17 +133,18 @@ TEST_CASE("A failing handler never leaks a slot, whatever the policy") {
     CHECK(describe(d.take()) == "complete_close, complete_handlers_finished");
 }
 
-TEST_CASE("writer_failed decides an error result and the handler's later return is late") {
-    core_driver d(options_with(1, 1, core::error_policy::call));
+TEST_CASE("A failed write decides an error result and the handler's later return is late") {
+    core_driver d(options_with(1, 1, core::error_policy::call),
+                  core::connection_form::reader_writer);
     const auto ids = admit(d, {1});
-    REQUIRE(d.feed(ev::writer_failed{ids[0]}) == core::event_error::none);
+    REQUIRE(d.write_fails(ids[0], EIO) == core::event_error::none);
     CHECK(describe(d.take()) == "close_socket(0.1)");
     REQUIRE(d.feed(ev::socket_closed{ids[0]}) == core::event_error::none);
     CHECK(describe(d.take()).empty());  // the handler still runs
     REQUIRE(d.feed(ev::handler_returned{ids[0], core::outcome::ok}) == core::event_error::none);
     const auto as = d.take();
     CHECK(describe(as) ==
-          "notice(late_handler_result), release_connection(0.1, call), wait_readable");
+          "notice(late_handler_result), release_connection(0.1, call, by writer), wait_readable");
     const auto* n = std::get_if<core::actions::notice>(&as[0]);
     REQUIRE(n != nullptr);
     CHECK(n->id == ids[0]);
@@ -152,18 +153,21 @@ TEST_CASE("writer_failed decides an error result and the handler's later return 
     CHECK(r->result == core::outcome::error);
     CHECK(d.server().stats().late_handler_results == 1);
     CHECK(d.server().stats().handler_errors == 1);
+    CHECK(d.server().stats().writer_failures == 1);
 }
 
-TEST_CASE("peer_gone decides an ok result and a later handler failure is late, not an error") {
-    core_driver d(options_with(1, 1, core::error_policy::raise));
+TEST_CASE(
+    "A departed peer decides an ok result and a later handler failure is late, not an error") {
+    core_driver d(options_with(1, 1, core::error_policy::raise),
+                  core::connection_form::reader_writer);
     const auto ids = admit(d, {1});
-    REQUIRE(d.feed(ev::peer_gone{ids[0]}) == core::event_error::none);
+    REQUIRE(d.write_fails(ids[0], EPIPE) == core::event_error::none);
     CHECK(describe(d.take()) == "close_socket(0.1)");
     REQUIRE(d.feed(ev::socket_closed{ids[0]}) == core::event_error::none);
     REQUIRE(d.feed(ev::handler_returned{ids[0], core::outcome::error}) == core::event_error::none);
     const auto as = d.take();
     CHECK(describe(as) ==
-          "notice(late_handler_result), release_connection(0.1, none), wait_readable");
+          "notice(late_handler_result), release_connection(0.1, none, by writer), wait_readable");
     const auto* r = std::get_if<core::actions::release_connection>(&as[1]);
     REQUIRE(r != nullptr);
     CHECK(r->result == core::outcome::ok);
@@ -171,19 +175,22 @@ TEST_CASE("peer_gone decides an ok result and a later handler failure is late, n
     CHECK(d.server().stats().handler_ok == 1);
     CHECK(d.server().stats().handler_errors == 0);
     CHECK(d.server().stats().late_handler_results == 1);
+    CHECK(d.server().stats().writer_failures == 0);
 }
 
-TEST_CASE("The first result wins: writer events after the handler's result change nothing") {
-    core_driver d(options_with(1, 1, core::error_policy::call));
+TEST_CASE("The first result wins: write failures after the handler's result change nothing") {
+    core_driver d(options_with(1, 1, core::error_policy::call),
+                  core::connection_form::reader_writer);
     const auto ids = admit(d, {1});
     REQUIRE(d.feed(ev::handler_returned{ids[0], core::outcome::ok}) == core::event_error::none);
-    CHECK(describe(d.take()) == "close_socket(0.1)");
-    REQUIRE(d.feed(ev::writer_failed{ids[0]}) == core::event_error::none);
-    REQUIRE(d.feed(ev::peer_gone{ids[0]}) == core::event_error::none);
+    CHECK(describe(d.take()) == "close_socket(0.1)");  // nothing to flush
+    REQUIRE(d.write_fails(ids[0], EIO) == core::event_error::none);
+    REQUIRE(d.write_fails(ids[0], EPIPE) == core::event_error::none);
     CHECK(describe(d.take()).empty());
     REQUIRE(d.feed(ev::socket_closed{ids[0]}) == core::event_error::none);
     CHECK(describe(d.take()) == "release_connection(0.1, none), wait_readable");
     CHECK(d.server().stats().late_handler_results == 0);
+    CHECK(d.server().stats().writer_failures == 0);
 }
 
 TEST_CASE("A handler that returns on time gives no late notice") {

@@ -1,6 +1,7 @@
 // SEMANTICS.md sections 9 and 10: invariant() holds after every step of a long
-// scripted run that mixes every event, and every socket that enters the core
-// leaves it through exactly one close.
+// scripted run that mixes every event (the writer's and the reserve's included),
+// every socket that enters the core leaves it through exactly one close, and a
+// reserve the driver holds is released exactly once.
 #include <algorithm>
 #include <cerrno>
 #include <set>
@@ -32,7 +33,8 @@ private:
 // and checks the core's bookkeeping against it after every event.
 class scripted_run {
 public:
-    scripted_run(const core::options& opts, std::uint64_t seed) : d_(opts), random_(seed) {
+    scripted_run(const core::options& opts, core::connection_form form, std::uint64_t seed)
+        : d_(opts, form), form_(form), random_(seed) {
         settle();
     }
 
@@ -42,7 +44,13 @@ public:
             case 1: accept_some(); break;
             case 2: end_batch(); break;
             case 3: return_handler(); break;
-            case 4: writer_event(); break;
+            case 4:
+                if (form_ == core::connection_form::reader_writer && random_.below(5) != 0) {
+                    writer_event();
+                } else {
+                    other_event();
+                }
+                break;
             case 5:
             case 6: report_socket_closed(); break;
             case 7: feed(ev::drop_mode_set{random_.below(4) == 0}); break;
@@ -56,8 +64,8 @@ public:
         }
     }
 
-    void close(bool existing, core::time_ns drain_deadline_ns) {
-        feed(ev::close_requested{existing, drain_deadline_ns});
+    void close(bool existing, core::time_ns drain_timeout_ns) {
+        feed(ev::close_requested{existing, drain_timeout_ns});
     }
 
     // Finishes everything the way a well-behaved driver would, and checks that
@@ -83,6 +91,7 @@ public:
         CHECK(complete_close_seen_ == 1);
         CHECK(handlers_finished_seen_ == 1);
         CHECK(open_sockets_.empty());
+        CHECK_FALSE(reserve_held_);
     }
 
     core::server& server() { return d_.server(); }
@@ -122,6 +131,7 @@ private:
             if (std::find(running_.begin(), running_.end(), x->id) != running_.end())
                 FAIL("a handler started twice");
             running_.push_back(x->id);
+            started_.push_back(x->id);
         } else if (const auto* c = std::get_if<close_socket>(&a)) {
             if (open_sockets_.erase(c->socket) != 1)
                 FAIL("a socket closed twice or never accepted");
@@ -141,6 +151,13 @@ private:
                 std::find(closing_.begin(), closing_.end(), r->id) != closing_.end();
             if (running || closing) FAIL("released while its handler runs or its socket closes");
             if (d_.server().is_live(r->id)) FAIL("a released id is still live");
+            const auto started = std::find(started_.begin(), started_.end(), r->id);
+            if (started == started_.end()) FAIL("released, but never started");
+            if (started != started_.end()) started_.erase(started);
+            released_.push_back(r->id);
+            if (r->decided_by == core::result_source::writer &&
+                form_ != core::connection_form::reader_writer)
+                FAIL("a writer decided a result on a server without writers");
         } else if (std::holds_alternative<complete_close>(a)) {
             ++complete_close_seen_;
         } else if (std::holds_alternative<complete_handlers_finished>(a)) {
@@ -148,6 +165,14 @@ private:
             if (d_.server().num_connections() != 0) FAIL("handlers finished with connections left");
         } else if (std::holds_alternative<wait_readable>(a)) {
             if (d_.server().is_closed()) FAIL("wait_readable after close");
+        } else if (std::holds_alternative<hold_reserve>(a)) {
+            if (d_.server().opts().on_accept_exhaustion != core::exhaustion_mode::shed)
+                FAIL("a reserve asked for in back-off mode");
+            if (reserve_held_) FAIL("a reserve asked for while one is held");
+            reserve_held_ = reserve_answer_ == core_driver::reserve_answer::hold;
+        } else if (std::holds_alternative<release_reserve>(a)) {
+            if (!reserve_held_) FAIL("a reserve released that is not held");
+            reserve_held_ = false;
         }
     }
 
@@ -191,14 +216,55 @@ private:
         feed(ev::handler_returned{id, result});
     }
 
+    core::connection_id pick(const std::vector<core::connection_id>& ids) {
+        return ids[random_.below(static_cast<std::uint32_t>(ids.size()))];
+    }
+
+    // What a writer reports: writes by running handlers, flushes and failures of any
+    // started connection (a returned handler's writer may still be flushing).
     void writer_event() {
-        if (running_.empty()) return;
-        const core::connection_id id =
-            running_[random_.below(static_cast<std::uint32_t>(running_.size()))];
-        if (random_.below(2) == 0) {
-            feed(ev::writer_failed{id});
-        } else {
-            feed(ev::peer_gone{id});
+        switch (random_.below(6)) {
+            case 0:
+            case 1:
+            case 2:
+                if (!running_.empty()) {
+                    feed(ev::bytes_buffered{pick(running_), random_.below(400)});
+                }
+                break;
+            case 3:
+            case 4:
+                if (!started_.empty()) {
+                    const core::connection_id id = pick(started_);
+                    const std::uint64_t held = d_.held(id);
+                    const std::uint64_t bytes =
+                        random_.below(2) == 0 ? held
+                                              : random_.below(static_cast<std::uint32_t>(held) + 1);
+                    feed(ev::bytes_flushed{id, bytes});
+                }
+                break;
+            case 5:
+                if (!started_.empty()) {
+                    feed(ev::write_failed{pick(started_), random_.below(2) == 0 ? EPIPE : EIO});
+                }
+                break;
+        }
+    }
+
+    // Events a driver reports besides the writer's: a handler completing twice (for
+    // a live or a released connection), and how the next reserve is answered.
+    void other_event() {
+        switch (random_.below(3)) {
+            case 0:
+                if (!started_.empty()) feed(ev::extra_completion{pick(started_)});
+                break;
+            case 1:
+                if (!released_.empty()) feed(ev::extra_completion{pick(released_)});
+                break;
+            case 2:
+                reserve_answer_ = random_.below(3) == 0 ? core_driver::reserve_answer::fail
+                                                        : core_driver::reserve_answer::hold;
+                d_.set_reserve_answer(reserve_answer_);
+                break;
         }
     }
 
@@ -217,8 +283,13 @@ private:
     }
 
     core_driver d_;
+    core::connection_form form_;
     script_random random_;
     std::vector<core::connection_id> running_;
+    std::vector<core::connection_id> started_;   // started and not yet released
+    std::vector<core::connection_id> released_;  // for extra completions of stale ids
+    core_driver::reserve_answer reserve_answer_ = core_driver::reserve_answer::hold;
+    bool reserve_held_ = false;
     std::vector<core::connection_id> closing_;
     std::set<core::socket_handle> open_sockets_;
     core::socket_handle next_socket_ = 1;
@@ -230,12 +301,13 @@ private:
     std::uint64_t events_ = 0;
 };
 
-void run_script(const core::options& opts, std::uint64_t seed, int steps) {
-    scripted_run run(opts, seed);
+void run_script(const core::options& opts, std::uint64_t seed, int steps,
+                core::connection_form form = core::connection_form::socket) {
+    scripted_run run(opts, form, seed);
     for (int i = 0; i < steps; ++i)
         run.step();
     // Close part-way with a drain deadline, keep going, then wind down.
-    run.close(false, run.server().now_ns() + 3 * core::ns_per_s);
+    run.close(false, 3 * core::ns_per_s);
     for (int i = 0; i < steps / 4; ++i)
         run.step();
     run.wind_down();
@@ -272,5 +344,29 @@ TEST_CASE("The invariant holds through a long scripted run, and every socket is 
         core::options o = options_with(5, 2, core::error_policy::ignore);
         o.drop_incoming_connections = true;
         run_script(o, 4, 2000);
+    }
+}
+
+TEST_CASE(
+    "The invariant holds through a long scripted run of a reader_writer server: writes, "
+    "flushes, failed writes, age limits, final flushes and the shed reserve") {
+    SUBCASE("batches of 4, call, shedding, small limits") {
+        core::options o = options_with(8, 4, core::error_policy::call);
+        o.on_accept_exhaustion = core::exhaustion_mode::shed;
+        o.buffer_age_limit_ns = 1500 * core::ns_per_ms;
+        o.buffer_limit_bytes = 1000;
+        o.final_flush_timeout_ns = core::ns_per_s;
+        run_script(o, 5, 6000, core::connection_form::reader_writer);
+    }
+    SUBCASE("one socket per batch, raise, no final flush time, unlimited writers") {
+        core::options o = options_with(3, 1, core::error_policy::raise);
+        o.buffer_age_limit_ns = core::unlimited_age_ns;
+        o.buffer_limit_bytes = core::unlimited_bytes;
+        o.final_flush_timeout_ns = 0;
+        run_script(o, 6, 3000, core::connection_form::reader_writer);
+    }
+    SUBCASE("batches of 16, ignore, defaults") {
+        run_script(options_with(20, 16, core::error_policy::ignore), 7, 4000,
+                   core::connection_form::reader_writer);
     }
 }
