@@ -1,115 +1,77 @@
-// The public face of the Asio server: creation (options checked before anything
-// is opened), the user's calls, and the description.
+// The public face of the Asio server: creation and what only Asio has. Everything
+// a server does is the engine's (berth/engine/server.hpp).
 #include "berth/asio/server.hpp"
 
-#include <ostream>
-#include <vector>
+#include <boost/asio/dispatch.hpp>
 
-#include "berth/core/detail/assert.hpp"
-#include "berth/driver/creation.hpp"
-#include "berth/driver/description.hpp"
-#include "server_impl.hpp"
+#include "io.hpp"
 
 namespace berth::asio {
 
 namespace {
 
-std::shared_ptr<detail::server_impl> make(const executor& ex, const posix::listen_spec& spec,
-                                          core::options opts, sock_handler sock,
-                                          stream_handler stream, server_hooks hooks) {
-    // SEMANTICS.md section 2: every option is checked before a socket exists.
-    opts = driver::checked_options(opts, hooks);
-    posix::listener l = posix::listener::create(spec, opts.backlog);
-    auto impl = std::make_shared<detail::server_impl>(ex, std::move(l), opts, std::move(sock),
-                                                      std::move(stream), std::move(hooks));
-    impl->start();
-    return impl;
+std::shared_ptr<engine::server> make(const executor& ex, const posix::listen_spec& spec,
+                                     core::options opts, engine::handler serve, bool has_handler,
+                                     const char* form, server_hooks hooks, native_handler native) {
+    return posix::start_server(spec, opts, std::move(serve), std::move(hooks), has_handler, form,
+                               "asio", [&](posix::listener l) {
+                                   return std::make_unique<detail::asio_io>(ex, std::move(l),
+                                                                            std::move(native));
+                               });
+}
+
+detail::asio_io& io_of(const engine::server& e) {
+    return static_cast<detail::asio_io&>(e.loop());
 }
 
 }  // namespace
 
-server server::create_sock(const executor& ex, const posix::listen_spec& spec, core::options opts,
-                           sock_handler handler, server_hooks hooks) {
-    driver::require_handler(handler != nullptr, "create_sock");
-    return server(make(ex, spec, opts, std::move(handler), nullptr, std::move(hooks)));
+server server::create(const executor& ex, const posix::listen_spec& spec, core::options opts,
+                      reader_writer_handler handler, server_hooks hooks) {
+    const bool has_handler = handler != nullptr;
+    return server(
+        make(ex, spec, opts, std::move(handler), has_handler, "create", std::move(hooks), {}));
 }
 
-server server::create(const executor& ex, const posix::listen_spec& spec, core::options opts,
-                      stream_handler handler, server_hooks hooks) {
-    driver::require_handler(handler != nullptr, "create");
-    return server(make(ex, spec, opts, nullptr, std::move(handler), std::move(hooks)));
+server server::create_sock(const executor& ex, const posix::listen_spec& spec, core::options opts,
+                           stream_handler handler, server_hooks hooks) {
+    const bool has_handler = handler != nullptr;
+    return server(
+        make(ex, spec, opts, std::move(handler), has_handler, "create_sock", std::move(hooks), {}));
+}
+
+server server::create_sock(const executor& ex, const posix::listen_spec& spec, core::options opts,
+                           native_handler handler, server_hooks hooks) {
+    const bool has_handler = handler != nullptr;
+    return server(make(ex, spec, opts, engine::native_handler{}, has_handler, "create_sock",
+                       std::move(hooks), std::move(handler)));
 }
 
 void server::start_close(bool close_existing_connections, std::chrono::nanoseconds drain_timeout) {
-    core::time_ns deadline_ns = core::no_deadline_ns;
-    if (drain_timeout != std::chrono::nanoseconds::max()) {
-        BERTH_ASSERT(drain_timeout.count() >= 0);
-        deadline_ns = detail::server_impl::now_ns() + drain_timeout.count();
-    }
-    impl_->request_close(close_existing_connections, deadline_ns);
+    engine_->request_close(close_existing_connections, drain_timeout);
 }
 
-std::uint32_t server::num_connections() const {
-    return impl_->core.num_connections();
-}
-bool server::is_closed() const {
-    return impl_->core.is_closed();
-}
-const posix::listen_endpoint& server::listening_on() const {
-    return impl_->listen.listening_on();
-}
-posix::socket_address server::listening_on_address() const {
-    return impl_->listen.listening_on_address();
-}
 int server::listening_socket() const {
-    return impl_->listen.fd();
+    return io_of(*engine_).listening().fd();
 }
-void server::set_drop_incoming_connections(bool drop) {
-    impl_->set_drop(drop);
-}
-bool server::is_dropping_incoming_connections() const {
-    return impl_->core.is_dropping_incoming_connections();
-}
-bool server::invariant() const {
-    return impl_->check_invariant() == nullptr;
-}
-const char* server::check_invariant() const {
-    return impl_->check_invariant();
-}
-const core::statistics& server::stats() const {
-    return impl_->core.stats();
-}
-const core::options& server::options() const {
-    return impl_->core.opts();
-}
+
 executor server::get_executor() const {
-    return impl_->exec;
-}
-void server::inject_accept_faults(int error_value, std::uint32_t count) {
-    impl_->accepting.inject_faults(error_value, count);
+    return io_of(*engine_).get_executor();
 }
 
-namespace {
+namespace detail {
 
-void describe(std::ostream& os, const detail::server_impl& impl, bool json) {
-    const std::vector<driver::described_peer> peers = driver::live_peers(impl.connections);
-    const driver::description d{"asio", impl.listen.listening_on(), impl.core, peers};
-    if (json) {
-        driver::write_json(os, d);
-    } else {
-        driver::write_text(os, d);
-    }
+void register_completion(const std::shared_ptr<engine::server>& e, engine::completion_kind kind,
+                         std::unique_ptr<engine::completion> completion) {
+    boost::asio::dispatch(io_of(*e).get_executor(), [e, kind, c = std::move(completion)]() mutable {
+        e->add_completion(kind, std::move(c));
+    });
 }
 
-}  // namespace
-
-std::ostream& operator<<(std::ostream& os, const server& s) {
-    describe(os, *s.impl_, false);
-    return os;
+boost::asio::any_io_executor executor_of(const engine::server& e) {
+    return io_of(e).get_executor();
 }
 
-void server::write_json(std::ostream& os) const {
-    describe(os, *impl_, true);
-}
+}  // namespace detail
 
 }  // namespace berth::asio

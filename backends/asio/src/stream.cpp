@@ -1,130 +1,116 @@
-// The reader and writer of a `create` connection. The writer's books (age limit,
-// departed peer, final flush) are kept by the driver with core::writer_tracker.
-#include "berth/asio/stream.hpp"
+// A connection's socket on Asio (engine::stream_io). Operations complete through
+// the socket's executor. close() cancels what is in flight; the cancelled handlers
+// still run, so the close is reported by the last of them (or posted when none is
+// in flight): the engine hears of it only once Asio holds nothing of this stream,
+// and the handlers can use `this` without holding it.
+#include <cerrno>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
-#include <algorithm>
-#include <cstring>
+#include <boost/asio/post.hpp>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include "berth/engine/connection.hpp"
+#include "io.hpp"
 
-#include "berth/core/detail/assert.hpp"
-#include "server_impl.hpp"
-
-namespace berth::asio {
+namespace berth::asio::detail {
 
 namespace net = boost::asio;
 
 namespace {
 
-// Bytes asked of the kernel per read: large enough for a burst, small enough that
-// an idle connection's buffer stays small.
-constexpr std::size_t read_chunk_bytes = 16 * 1024;
-
-// Appends what the kernel has to the connection's input buffer. Returns false at
-// the end of the stream (recording why); never throws for a peer that went away.
-net::awaitable<bool> fill(detail::connection& c) {
-    detail::stream_state& s = *c.stream;
-    if (s.at_end) co_return false;
-    if (s.in_head > 0 && s.in_head * 2 >= s.in.size()) {
-        s.in.erase(0, s.in_head);
-        s.in_head = 0;
-    }
-    const std::size_t old_size = s.in.size();
-    s.in.resize(old_size + read_chunk_bytes);
-    boost::system::error_code ec;
-    const std::size_t n =
-        co_await c.sock.async_read_some(net::buffer(s.in.data() + old_size, read_chunk_bytes),
-                                        net::redirect_error(net::use_awaitable, ec));
-    s.in.resize(old_size + n);
-    if (ec || c.fd_closed) {
-        // End of stream, a reset, or the server closed the socket under the read
-        // (close_existing_connections): all end the stream for the handler.
-        s.at_end = true;
-        s.end_reason = ec ? ec : net::error::operation_aborted;
-        co_return n > 0;
-    }
-    co_return true;
+// Asio reports system errors in the system category (errno values on Linux); its
+// own (eof is handled by the caller) map to EIO.
+int errno_of(const boost::system::error_code& ec) {
+    if (ec.category() == boost::system::system_category()) return ec.value();
+    return EIO;
 }
 
-std::size_t take(detail::stream_state& s, std::span<char> into) {
-    const std::size_t n = std::min(into.size(), s.in.size() - s.in_head);
-    if (n > 0) std::memcpy(into.data(), s.in.data() + s.in_head, n);
-    s.in_head += n;
-    return n;
-}
+class asio_stream final : public engine::stream_io {
+public:
+    asio_stream(const executor& ex, engine::connection& c) : connection_(&c), sock_(ex) {}
+
+    socket& sock() { return sock_; }
+    void assign(int family, int fd) {
+        const net::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
+        boost::system::error_code ec;
+        sock_.assign(protocol, fd, ec);
+        if (ec) throw std::system_error(ec, "cannot hand the accepted socket to Asio");
+        fd_ = fd;
+    }
+
+    void read(std::span<char> into) override {
+        ++in_flight_;
+        sock_.async_read_some(net::buffer(into.data(), into.size()),
+                              [this](const boost::system::error_code& ec, std::size_t bytes) {
+                                  if (settle()) return;
+                                  if (ec == net::error::eof) {
+                                      connection_->on_read(0, 0);
+                                  } else {
+                                      connection_->on_read(bytes, ec ? errno_of(ec) : 0);
+                                  }
+                              });
+    }
+
+    void write(std::span<const char> from) override {
+        ++in_flight_;
+        sock_.async_write_some(net::buffer(from.data(), from.size()),
+                               [this](const boost::system::error_code& ec, std::size_t bytes) {
+                                   if (settle()) return;
+                                   connection_->on_written(bytes, ec ? errno_of(ec) : 0);
+                               });
+    }
+
+    void shutdown(engine::shutdown_how how) override {
+        boost::system::error_code ignored;
+        sock_.shutdown(how == engine::shutdown_how::write ? net::socket_base::shutdown_send
+                                                          : net::socket_base::shutdown_both,
+                       ignored);
+    }
+
+    void close() override {
+        closed_ = true;
+        fd_ = -1;
+        // Errors are ignored: the peer may be gone, or the handler closed the socket.
+        boost::system::error_code ignored;
+        if (sock_.is_open()) {
+            sock_.shutdown(net::socket_base::shutdown_both, ignored);
+            sock_.close(ignored);
+        }
+        if (in_flight_ == 0) {
+            net::post(sock_.get_executor(), [c = connection_] { c->on_closed(); });
+        }
+    }
+
+    [[nodiscard]] native_handle_type native_handle() const override { return fd_; }
+
+private:
+    // One operation less in flight; true when the stream is closed and the caller
+    // must not report (the last one reports the close instead).
+    bool settle() {
+        --in_flight_;
+        if (!closed_) return false;
+        if (in_flight_ == 0) connection_->on_closed();
+        return true;
+    }
+
+    engine::connection* connection_;
+    socket sock_;
+    std::uint32_t in_flight_ = 0;
+    bool closed_ = false;
+    int fd_ = -1;
+};
 
 }  // namespace
 
-net::awaitable<std::size_t> reader::read_some(std::span<char> into) {
-    detail::stream_state& s = *connection_->stream;
-    if (into.empty()) co_return 0;
-    if (s.in_head == s.in.size() && !co_await fill(*connection_)) co_return 0;
-    co_return take(s, into);
+std::unique_ptr<engine::stream_io> make_stream(const executor& ex, engine::connection& c,
+                                               int family, int fd) {
+    auto s = std::make_unique<asio_stream>(ex, c);
+    s->assign(family, fd);
+    return s;
 }
 
-net::awaitable<std::size_t> reader::read_exactly(std::span<char> into) {
-    detail::stream_state& s = *connection_->stream;
-    std::size_t done = 0;
-    // Bounded: every turn takes at least one byte or ends the stream.
-    while (done < into.size()) {
-        if (s.in_head == s.in.size() && !co_await fill(*connection_)) break;
-        done += take(s, into.subspan(done));
-    }
-    co_return done;
+socket& socket_of(engine::stream_io& s) {
+    return static_cast<asio_stream&>(s).sock();
 }
 
-net::awaitable<std::optional<std::string>> reader::read_line() {
-    detail::stream_state& s = *connection_->stream;
-    std::size_t searched = s.in_head;
-    // Bounded by line_length_max: every turn adds bytes or ends the stream.
-    for (;;) {
-        const char* begin = s.in.data() + searched;
-        const auto* newline =
-            static_cast<const char*>(std::memchr(begin, '\n', s.in.size() - searched));
-        if (newline != nullptr) {
-            const auto end = static_cast<std::size_t>(newline - s.in.data());
-            std::size_t line_end = end;
-            if (line_end > s.in_head && s.in[line_end - 1] == '\r') --line_end;
-            std::string line(s.in.data() + s.in_head, line_end - s.in_head);
-            s.in_head = end + 1;
-            co_return line;
-        }
-        if (s.in.size() - s.in_head > line_length_max) {
-            throw line_too_long("read_line: no newline within " + std::to_string(line_length_max) +
-                                " bytes");
-        }
-        searched = s.in.size() - s.in_head;  // relative: fill may compact the buffer
-        const bool more = co_await fill(*connection_);
-        searched += s.in_head;
-        if (!more) {
-            if (s.in_head == s.in.size()) co_return std::nullopt;
-            std::string rest(s.in.data() + s.in_head, s.in.size() - s.in_head);
-            s.in_head = s.in.size();
-            co_return rest;
-        }
-    }
-}
-
-bool reader::at_end() const {
-    const detail::stream_state& s = *connection_->stream;
-    return s.at_end && s.in_head == s.in.size();
-}
-
-boost::system::error_code reader::end_reason() const {
-    return connection_->stream->end_reason;
-}
-
-void writer::write(std::string_view data) {
-    connection_->owner->writer_write(*connection_, data);
-}
-
-std::uint64_t writer::bytes_waiting() const {
-    return connection_->stream->tracker.bytes_waiting();
-}
-
-bool writer::accepts_writes() const {
-    return connection_->owner->writer_accepts(*connection_);
-}
-
-}  // namespace berth::asio
+}  // namespace berth::asio::detail

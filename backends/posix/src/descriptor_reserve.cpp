@@ -6,10 +6,6 @@
 
 namespace berth::posix {
 
-descriptor_reserve::descriptor_reserve() {
-    restore();
-}
-
 descriptor_reserve::~descriptor_reserve() {
     release();
 }

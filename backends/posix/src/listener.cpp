@@ -13,15 +13,11 @@
 
 #include "berth/core/detail/assert.hpp"
 #include "berth/core/options.hpp"
-#include "berth/posix/listen_error.hpp"
+#include "berth/errors.hpp"
 #include "berth/posix/stale_socket_file.hpp"
 #include "berth/posix/systemd_sockets.hpp"
 
 namespace berth::posix {
-
-std::string listen_endpoint::to_string() const {
-    return is_unix ? path : std::to_string(port);
-}
 
 namespace {
 

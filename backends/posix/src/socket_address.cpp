@@ -1,6 +1,8 @@
 #include "berth/posix/socket_address.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
+#include <array>
 #include <cstddef>
 #include <cstring>
 #include <netinet/in.h>
@@ -36,43 +38,88 @@ std::uint16_t socket_address::port() const {
     return 0;
 }
 
-namespace {
-
-std::string unix_to_string(const sockaddr_storage& storage, socklen_t length) {
-    constexpr std::size_t path_offset = offsetof(sockaddr_un, sun_path);
-    if (length <= path_offset) return "(unnamed)";
-    sockaddr_un un{};
-    std::memcpy(&un, &storage, sizeof(un));
-    const std::size_t size = std::min<std::size_t>(length - path_offset, sizeof(un.sun_path));
-    // An abstract name is exactly `size - 1` bytes after the leading NUL and may
-    // itself contain NULs; a path ends at its first NUL.
-    if (un.sun_path[0] == '\0') return "@" + std::string(un.sun_path + 1, size - 1);
-    return std::string(un.sun_path, strnlen(un.sun_path, size));
+socket_address::socket_address(const address& a) {
+    switch (a.family()) {
+        case address::family_type::none: break;
+        case address::family_type::ipv4: {
+            sockaddr_in in{};
+            in.sin_family = AF_INET;
+            in.sin_port = htons(a.port());
+            std::memcpy(&in.sin_addr, a.ip_bytes().data(), sizeof(in.sin_addr));
+            std::memcpy(&storage_, &in, sizeof(in));
+            length_ = sizeof(in);
+            break;
+        }
+        case address::family_type::ipv6: {
+            sockaddr_in6 in6{};
+            in6.sin6_family = AF_INET6;
+            in6.sin6_port = htons(a.port());
+            in6.sin6_scope_id = a.scope_id();
+            std::memcpy(&in6.sin6_addr, a.ip_bytes().data(), sizeof(in6.sin6_addr));
+            std::memcpy(&storage_, &in6, sizeof(in6));
+            length_ = sizeof(in6);
+            break;
+        }
+        case address::family_type::unix_path:
+        case address::family_type::unix_abstract:
+        case address::family_type::unix_unnamed: {
+            sockaddr_un un{};
+            un.sun_family = AF_UNIX;
+            const std::string_view name = a.unix_name();
+            const bool abstract = a.family() == address::family_type::unix_abstract;
+            BERTH_ASSERT(name.size() + (abstract ? 1 : 0) <= sizeof(un.sun_path));
+            std::memcpy(un.sun_path + (abstract ? 1 : 0), name.data(), name.size());
+            std::memcpy(&storage_, &un, sizeof(un));
+            // An abstract name is exactly its bytes after the leading NUL; a path ends
+            // with a NUL; an unnamed socket has no path at all.
+            std::size_t length = offsetof(sockaddr_un, sun_path);
+            if (a.family() != address::family_type::unix_unnamed) length += name.size() + 1;
+            length_ = static_cast<socklen_t>(length);
+            break;
+        }
+    }
 }
 
-}  // namespace
-
-std::string socket_address::to_string() const {
-    char text[INET6_ADDRSTRLEN] = {};
+address socket_address::to_address() const {
     switch (family()) {
-        case AF_UNSPEC: return "(none)";
         case AF_INET: {
             sockaddr_in in{};
             std::memcpy(&in, &storage_, sizeof(in));
-            inet_ntop(AF_INET, &in.sin_addr, text, sizeof(text));
-            return std::string(text) + ":" + std::to_string(port());
+            std::array<std::uint8_t, 4> bytes{};
+            std::memcpy(bytes.data(), &in.sin_addr, bytes.size());
+            return address::ipv4(bytes, ntohs(in.sin_port));
         }
         case AF_INET6: {
             sockaddr_in6 in6{};
             std::memcpy(&in6, &storage_, sizeof(in6));
-            inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
-            std::string out = "[" + std::string(text);
-            if (in6.sin6_scope_id != 0) out += "%" + std::to_string(in6.sin6_scope_id);
-            return out + "]:" + std::to_string(port());
+            std::array<std::uint8_t, 16> bytes{};
+            std::memcpy(bytes.data(), &in6.sin6_addr, bytes.size());
+            return address::ipv6(bytes, ntohs(in6.sin6_port), in6.sin6_scope_id);
         }
-        case AF_UNIX: return unix_to_string(storage_, length_);
-        default: return "(address family " + std::to_string(family()) + ")";
+        case AF_UNIX: {
+            constexpr std::size_t path_offset = offsetof(sockaddr_un, sun_path);
+            if (length_ <= path_offset) return address::unix_unnamed();
+            sockaddr_un un{};
+            std::memcpy(&un, &storage_, sizeof(un));
+            const std::size_t size =
+                std::min<std::size_t>(length_ - path_offset, sizeof(un.sun_path));
+            // An abstract name is exactly `size - 1` bytes after the leading NUL and may
+            // itself contain NULs; a path ends at its first NUL.
+            if (un.sun_path[0] == '\0') {
+                return address::unix_abstract(std::string_view(un.sun_path + 1, size - 1));
+            }
+            return address::unix_path(std::string_view(un.sun_path, strnlen(un.sun_path, size)));
+        }
+        default: return {};
     }
+}
+
+std::string socket_address::to_string() const {
+    const int f = family();
+    if (f != AF_UNSPEC && f != AF_INET && f != AF_INET6 && f != AF_UNIX) {
+        return "(address family " + std::to_string(f) + ")";
+    }
+    return to_address().to_string();
 }
 
 std::ostream& operator<<(std::ostream& os, const socket_address& address) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "berth/core/detail/assert.hpp"
@@ -340,15 +341,24 @@ void kernel::after_read(std::uint32_t id) {
 }
 
 io_result kernel::read(std::uint32_t id, std::string& out, std::size_t max) {
+    const std::size_t old_size = out.size();
+    out.resize(old_size + std::min(max, endpoints_[id].in.size()));
+    const io_result r =
+        read_into(id, std::span<char>(out.data() + old_size, out.size() - old_size));
+    out.resize(old_size + r.bytes);
+    return r;
+}
+
+io_result kernel::read_into(std::uint32_t id, std::span<char> into) {
     endpoint& e = endpoints_[id];
     io_result r;
     if (e.closed) {
         r.error = EBADF;
         return r;
     }
-    const std::size_t n = std::min(max, e.in.size());
+    const std::size_t n = std::min(into.size(), e.in.size());
     if (n > 0) {
-        out.append(e.in.bytes, e.in.head, n);
+        std::memcpy(into.data(), e.in.bytes.data() + e.in.head, n);
         e.in.head += n;
         r.bytes = n;
         after_read(id);

@@ -3,8 +3,8 @@
 #include <sstream>
 #include <string>
 
+#include "berth/line_protocol.hpp"
 #include "berth/sim/kernel.hpp"
-#include "berth/sim/line_protocol.hpp"
 #include "berth/sim/server.hpp"
 
 namespace berth::sim {
@@ -175,16 +175,16 @@ run_result run_swarm(std::uint64_t seed, const run_options& options) {
     try {
         server_hooks hooks;
         const bool throws = plan.call_hook_throws;
-        hooks.on_handler_error = [&calls, throws](const std::string&, std::exception_ptr) {
+        hooks.on_handler_error = [&calls, throws](const address&, std::exception_ptr) {
             if (throws && ++calls % 3 == 1) throw std::runtime_error("call hook failed");
         };
-        server s = plan.stream_form ? server::create(w, "127.0.0.1:0", plan.opts,
-                                                     line_protocol_stream_handler(w), hooks)
-                                    : server::create_sock(w, "127.0.0.1:0", plan.opts,
-                                                          line_protocol_sock_handler(w), hooks);
-        const std::string address = s.listening_on();
+        server s = plan.stream_form
+                       ? server::create(w, "127.0.0.1:0", plan.opts, line_protocol_handler(), hooks)
+                       : server::create_sock(w, "127.0.0.1:0", plan.opts,
+                                             line_protocol_sock_handler(), hooks);
+        const std::string target = s.listening_on_address().to_string();
         for (std::size_t i = 0; i < plan.clients.size(); ++i) {
-            w.spawn(run_client(w, address, plan.clients[i], static_cast<std::uint32_t>(i), tally));
+            w.spawn(run_client(w, target, plan.clients[i], static_cast<std::uint32_t>(i), tally));
         }
         if (plan.close_at_ns >= 0) {
             w.post_at(plan.close_at_ns,

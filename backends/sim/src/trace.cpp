@@ -31,8 +31,14 @@ const char* to_string(trace_kind kind) {
         case trace_kind::drop_set: return "drop_set";
         case trace_kind::complete_close: return "complete_close";
         case trace_kind::complete_handlers: return "complete_handlers";
-        case trace_kind::writer_failed: return "writer_failed";
-        case trace_kind::peer_gone: return "peer_gone";
+        case trace_kind::listener_wait: return "listener_wait";
+        case trace_kind::shed: return "shed";
+        case trace_kind::buffered: return "buffered";
+        case trace_kind::flushed: return "flushed";
+        case trace_kind::write_failed: return "write_failed";
+        case trace_kind::extra_completion: return "extra_completion";
+        case trace_kind::timer_fired: return "timer_fired";
+        case trace_kind::reserve: return "reserve";
         case trace_kind::counters: return "counters";
         case trace_kind::client_done: return "client_done";
         case trace_kind::fault: return "fault";

@@ -32,6 +32,8 @@ world::world(std::uint64_t seed, const world_config& config) : seed_(seed) {
 // Pending events only hold raw handles and pointers; they are dropped unrun. Tasks
 // and servers go next, so no suspended frame outlives what it points into.
 world::~world() {
+    for (const std::function<void()>& teardown : teardowns_)
+        teardown();
     queue_.clear();
     actions_.clear();
     tasks_.clear();
@@ -138,7 +140,21 @@ void world::spawn(task<> t) {
     s.index = index;
     s.body = std::move(t);
     ++tasks_running_;
-    s.body.start(&s);
+    s.body.start(&s, this);
+}
+
+void world::resume_after(std::coroutine_handle<> h, std::chrono::nanoseconds delay) {
+    post(std::max<time_ns>(delay.count(), 0), [h] { h.resume(); });
+}
+
+world::connect_awaitable world::connect(const berth::address& a) {
+    switch (a.family()) {
+        case berth::address::family_type::unix_path:
+            return connect("unix:" + std::string(a.unix_name()));
+        case berth::address::family_type::unix_abstract:
+            return connect("unix:@" + std::string(a.unix_name()));
+        default: return connect(a.to_string());
+    }
 }
 
 void world::reap(std::uint32_t index) {

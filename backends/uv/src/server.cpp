@@ -1,130 +1,58 @@
-// The public face of the libuv server: creation (options checked before anything
-// is opened), the user's calls, and the description.
+// The public face of the libuv server: creation and what only libuv has. Everything
+// a server does is the engine's (berth/engine/server.hpp).
 #include "berth/uv/server.hpp"
 
-#include <ostream>
-#include <vector>
-
-#include "berth/core/detail/assert.hpp"
-#include "berth/driver/creation.hpp"
-#include "berth/driver/description.hpp"
-#include "server_impl.hpp"
+#include "berth/errors.hpp"
+#include "io.hpp"
 
 namespace berth::uv {
 
 namespace {
 
-std::shared_ptr<detail::server_impl> make(uv_loop_t* loop, const posix::listen_spec& spec,
-                                          core::options opts, sock_handler sock,
-                                          stream_handler stream, server_hooks hooks) {
-    if (loop == nullptr) throw creation_error("the uv_loop_t is null");
-    // SEMANTICS.md section 2: every option is checked before a socket exists.
-    opts = driver::checked_options(opts, hooks);
-    posix::listener l = posix::listener::create(spec, opts.backlog);
-    auto impl = std::make_shared<detail::server_impl>(loop, std::move(l), opts, std::move(sock),
-                                                      std::move(stream), std::move(hooks));
-    impl->start();  // on failure the listener closes with impl
-    return impl;
+std::shared_ptr<engine::server> make(uv_loop_t* loop, const posix::listen_spec& spec,
+                                     core::options opts, engine::handler serve, bool has_handler,
+                                     const char* form, server_hooks hooks, native_handler native) {
+    if (loop == nullptr) throw creation_error(std::string(form) + ": the uv_loop_t is null");
+    return posix::start_server(spec, opts, std::move(serve), std::move(hooks), has_handler, form,
+                               "uv", [&](posix::listener l) {
+                                   return std::make_unique<detail::uv_io>(loop, std::move(l),
+                                                                          std::move(native));
+                               });
+}
+
+detail::uv_io& io_of(const engine::server& e) {
+    return static_cast<detail::uv_io&>(e.loop());
 }
 
 }  // namespace
-
-server server::create_sock(uv_loop_t* loop, const posix::listen_spec& spec, core::options opts,
-                           sock_handler handler, server_hooks hooks) {
-    driver::require_handler(handler != nullptr, "create_sock");
-    return server(make(loop, spec, opts, std::move(handler), nullptr, std::move(hooks)));
-}
 
 server server::create(uv_loop_t* loop, const posix::listen_spec& spec, core::options opts,
-                      stream_handler handler, server_hooks hooks) {
-    driver::require_handler(handler != nullptr, "create");
-    return server(make(loop, spec, opts, nullptr, std::move(handler), std::move(hooks)));
+                      reader_writer_handler handler, server_hooks hooks) {
+    const bool has_handler = handler != nullptr;
+    return server(
+        make(loop, spec, opts, std::move(handler), has_handler, "create", std::move(hooks), {}));
 }
 
-void server::close(bool close_existing_connections, std::function<void()> done) {
-    impl_->request_close(close_existing_connections, core::no_deadline_ns);
-    impl_->add_completion(detail::completion_kind::close, std::move(done));
+server server::create_sock(uv_loop_t* loop, const posix::listen_spec& spec, core::options opts,
+                           stream_handler handler, server_hooks hooks) {
+    const bool has_handler = handler != nullptr;
+    return server(make(loop, spec, opts, std::move(handler), has_handler, "create_sock",
+                       std::move(hooks), {}));
 }
 
-void server::close_with_drain(std::chrono::nanoseconds drain_timeout, std::function<void()> done) {
-    BERTH_ASSERT(drain_timeout.count() >= 0);
-    const core::time_ns now = detail::server_impl::now_ns();
-    const core::time_ns deadline_ns = drain_timeout.count() >= core::no_deadline_ns - now
-                                          ? core::no_deadline_ns
-                                          : now + drain_timeout.count();
-    impl_->request_close(false, deadline_ns);
-    impl_->add_completion(detail::completion_kind::close, std::move(done));
+server server::create_sock(uv_loop_t* loop, const posix::listen_spec& spec, core::options opts,
+                           native_handler handler, server_hooks hooks) {
+    const bool has_handler = handler != nullptr;
+    return server(make(loop, spec, opts, engine::native_handler{}, has_handler, "create_sock",
+                       std::move(hooks), std::move(handler)));
 }
 
-void server::close_finished(std::function<void()> done) {
-    impl_->add_completion(detail::completion_kind::close, std::move(done));
-}
-
-void server::handlers_finished(std::function<void()> done) {
-    impl_->add_completion(detail::completion_kind::handlers_finished, std::move(done));
-}
-
-std::uint32_t server::num_connections() const {
-    return impl_->core.num_connections();
-}
-bool server::is_closed() const {
-    return impl_->core.is_closed();
-}
-const posix::listen_endpoint& server::listening_on() const {
-    return impl_->listen.listening_on();
-}
-posix::socket_address server::listening_on_address() const {
-    return impl_->listen.listening_on_address();
-}
 int server::listening_socket() const {
-    return impl_->listen.fd();
+    return io_of(*engine_).listening().fd();
 }
-void server::set_drop_incoming_connections(bool drop) {
-    impl_->set_drop(drop);
-}
-bool server::is_dropping_incoming_connections() const {
-    return impl_->core.is_dropping_incoming_connections();
-}
-bool server::invariant() const {
-    return impl_->check_invariant() == nullptr;
-}
-const char* server::check_invariant() const {
-    return impl_->check_invariant();
-}
-const core::statistics& server::stats() const {
-    return impl_->core.stats();
-}
-const core::options& server::options() const {
-    return impl_->core.opts();
-}
+
 uv_loop_t* server::loop() const {
-    return impl_->loop;
-}
-void server::inject_accept_faults(int error_value, std::uint32_t count) {
-    impl_->inject_faults(error_value, count);
-}
-
-namespace {
-
-void describe(std::ostream& os, const detail::server_impl& impl, bool json) {
-    const std::vector<driver::described_peer> peers = driver::live_peers(impl.connections);
-    const driver::description d{"uv", impl.listen.listening_on(), impl.core, peers};
-    if (json) {
-        driver::write_json(os, d);
-    } else {
-        driver::write_text(os, d);
-    }
-}
-
-}  // namespace
-
-std::ostream& operator<<(std::ostream& os, const server& s) {
-    describe(os, *s.impl_, false);
-    return os;
-}
-
-void server::write_json(std::ostream& os) const {
-    describe(os, *impl_, true);
+    return io_of(*engine_).loop();
 }
 
 }  // namespace berth::uv

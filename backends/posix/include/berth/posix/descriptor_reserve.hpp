@@ -7,9 +7,8 @@ namespace berth::posix {
 
 class descriptor_reserve {
 public:
-    /// Opens /dev/null (close-on-exec). If even that fails the reserve starts
-    /// empty, and `restore` tries again later.
-    descriptor_reserve();
+    /// Holds nothing until the first restore (the core asks for it: hold_reserve).
+    descriptor_reserve() = default;
     descriptor_reserve(const descriptor_reserve&) = delete;
     descriptor_reserve& operator=(const descriptor_reserve&) = delete;
     ~descriptor_reserve();

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "berth/address.hpp"
+#include "berth/errors.hpp"
 #include "berth/posix/listen_spec.hpp"
 #include "berth/posix/socket_address.hpp"
 
@@ -27,14 +29,9 @@ struct listen_calls {
 };
 
 /// What `listener::listening_on` returns (SEMANTICS.md section 3).
-struct listen_endpoint {
-    bool is_unix = false;
-    std::uint16_t port = 0;  // TCP: the port actually bound
-    std::string path;        // Unix: the path as given, or "@name"
-
-    /// "8080" or the path.
-    [[nodiscard]] std::string to_string() const;
-};
+using listen_endpoint = berth::listen_endpoint;
+/// What `listener::create` throws.
+using listen_error = berth::listen_error;
 
 class listener {
 public:

@@ -1,10 +1,13 @@
-// A socket address of any family berth listens on, printable for logs and errors.
+// A socket address as the kernel takes and gives it (sockaddr), for the system
+// calls; berth::address is the same address as users see it, and does the printing.
 #pragma once
 
 #include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <sys/socket.h>
+
+#include "berth/address.hpp"
 
 namespace berth::posix {
 
@@ -18,6 +21,11 @@ public:
 
     /// Copies `length` bytes of `address`. Precondition: length <= sizeof(sockaddr_storage).
     socket_address(const sockaddr* address, socklen_t length);
+    /// The sockaddr of a portable address (AF_UNSPEC for the empty one).
+    explicit socket_address(const address& a);
+
+    /// The portable form; the empty address for a family berth does not listen on.
+    [[nodiscard]] address to_address() const;
 
     [[nodiscard]] int family() const { return storage_.ss_family; }
     [[nodiscard]] const sockaddr* data() const;

@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -159,6 +160,8 @@ public:
 
     /// Takes up to `max` bytes into `out` (appended).
     io_result read(std::uint32_t id, std::string& out, std::size_t max);
+    /// Takes up to `into.size()` bytes into `into`.
+    io_result read_into(std::uint32_t id, std::span<char> into);
     /// Takes one line (without its '\n') when a whole line, or the rest before the
     /// end of stream, is there. Returns false when more must arrive first.
     bool read_line(std::uint32_t id, std::string& line, io_result& status);

@@ -38,8 +38,14 @@ enum class trace_kind : std::uint8_t {
     drop_set,           // a = on
     complete_close,     //
     complete_handlers,  //
-    writer_failed,      // a = connection key, b = bytes waiting
-    peer_gone,          // a = connection key, b = errno
+    listener_wait,      // wait_readable
+    shed,               // a socket of a shed batch, closed at once
+    buffered,           // a = connection key, b = bytes the handler wrote
+    flushed,            // a = connection key, b = bytes the kernel took
+    write_failed,       // a = connection key, b = errno
+    extra_completion,   // a = connection key
+    timer_fired,        //
+    reserve,            // a = 0 action (b = hold 1 / release 0), 1 reported (b = held)
     counters,           // a = num_connections, b = descriptors in use, c = listen queue
     client_done,        // a = client number, b = outcome code
     fault,              // a = fault kind code, b = errno or detail

@@ -4,6 +4,7 @@
 // unordered container, so a run is a pure function of its seed and configuration.
 #pragma once
 
+#include <chrono>
 #include <coroutine>
 #include <cstdint>
 #include <deque>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "berth/address.hpp"
 #include "berth/sim/config.hpp"
 #include "berth/sim/prng.hpp"
 #include "berth/sim/socket.hpp"
@@ -56,7 +58,7 @@ struct connect_result {
     int error = 0;               // errno when it was not
 };
 
-class world {
+class world final : private berth::detail::task_scheduler {
 public:
     /// Steps run() takes at most before it declares the world stuck.
     static constexpr std::uint64_t default_max_steps = 50'000'000;
@@ -122,6 +124,8 @@ public:
     [[nodiscard]] connect_awaitable connect(std::string address) {
         return connect_awaitable{this, std::move(address), {}};
     }
+    /// Connects a client to a server's `listening_on_address()`.
+    [[nodiscard]] connect_awaitable connect(const berth::address& a);
 
     /// Records a failed check; step() throws it once the current event is done.
     void fail(const std::string& message);
@@ -131,8 +135,12 @@ public:
     [[nodiscard]] std::size_t errors_pending() const { return pending_errors_.size(); }
 
     void add_checked(checked* c) { checked_.push_back(c); }
-    /// Objects the world keeps alive until it ends (servers).
-    void keep(std::shared_ptr<void> object) { kept_.push_back(std::move(object)); }
+    /// Objects the world keeps alive until it ends (servers); `teardown` runs first
+    /// when it ends, before anything is destroyed.
+    void keep(std::shared_ptr<void> object, std::function<void()> teardown = {}) {
+        kept_.push_back(std::move(object));
+        if (teardown) teardowns_.push_back(std::move(teardown));
+    }
 
 private:
     // The heap orders small trivially copyable keys; the callbacks stay put in
@@ -151,6 +159,8 @@ private:
 
     void throw_pending();
     void reap(std::uint32_t index);
+    // Spawned tasks sleep on the world's clock (berth::sleep_for).
+    void resume_after(std::coroutine_handle<> h, std::chrono::nanoseconds delay) override;
 
     std::uint64_t seed_;
     time_ns now_ns_ = 0;
@@ -164,6 +174,7 @@ private:
     std::unique_ptr<kernel> kernel_;
     std::vector<checked*> checked_;
     std::vector<std::shared_ptr<void>> kept_;
+    std::vector<std::function<void()>> teardowns_;
     std::vector<std::unique_ptr<spawned>> tasks_;
     std::vector<std::uint32_t> free_tasks_;
     std::size_t tasks_running_ = 0;

@@ -1,6 +1,7 @@
 // The stored completion of close(), close_finished() and handlers_finished():
 // whatever handler the user's completion token produced (a callback, a coroutine's
-// resumption, a promise), kept until the core says the operation is done.
+// resumption, a promise), kept by the engine until the core says the operation is
+// done, then posted to the handler's associated executor.
 #pragma once
 
 #include <memory>
@@ -12,26 +13,16 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 
+#include "berth/engine/server.hpp"
+
 namespace berth::asio::detail {
-
-class pending_completion {
-public:
-    pending_completion() = default;
-    pending_completion(const pending_completion&) = delete;
-    pending_completion& operator=(const pending_completion&) = delete;
-    virtual ~pending_completion() = default;
-
-    /// Posts the handler to its associated executor: a completion never runs
-    /// inside the call that made it due.
-    virtual void complete() = 0;
-};
 
 // Keeps the handler's executor busy while it waits, as Asio's own operations do, so
 // that run() does not return under a coroutine awaiting close() or a future's promise.
 template <typename Handler>
-class pending_completion_of final : public pending_completion {
+class pending_completion final : public engine::completion {
 public:
-    pending_completion_of(Handler handler, const boost::asio::any_io_executor& fallback)
+    pending_completion(Handler handler, const boost::asio::any_io_executor& fallback)
         : handler_(std::move(handler)),
           work_(boost::asio::prefer(boost::asio::any_io_executor(
                                         boost::asio::get_associated_executor(handler_, fallback)),
@@ -47,11 +38,21 @@ private:
     boost::asio::any_io_executor work_;
 };
 
-template <typename Handler>
-[[nodiscard]] std::unique_ptr<pending_completion> make_pending_completion(
-    Handler&& handler, const boost::asio::any_io_executor& fallback) {
-    return std::make_unique<pending_completion_of<std::decay_t<Handler>>>(
-        std::forward<Handler>(handler), fallback);
-}
+/// Registers `completion` with the server's engine, on the server's executor.
+void register_completion(const std::shared_ptr<engine::server>& e, engine::completion_kind kind,
+                         std::unique_ptr<engine::completion> completion);
+[[nodiscard]] boost::asio::any_io_executor executor_of(const engine::server& e);
+
+struct initiate_wait {
+    std::shared_ptr<engine::server> e;
+    engine::completion_kind kind;
+
+    template <typename Handler>
+    void operator()(Handler&& handler) const {
+        using stored = pending_completion<std::decay_t<Handler>>;
+        register_completion(
+            e, kind, std::make_unique<stored>(std::forward<Handler>(handler), executor_of(*e)));
+    }
+};
 
 }  // namespace berth::asio::detail

@@ -1,0 +1,180 @@
+// The engine of one server: the one piece of code between the core
+// (berth/core/server.hpp) and a backend's I/O (engine/io.hpp), the same for Asio,
+// libuv and the simulator. It feeds the core every event with the time, drains the
+// actions after each one (drain.cpp), runs the accept batches (accept.cpp), keeps
+// the connections and runs their handlers (connection.cpp), applies the error
+// policy (error_policy.cpp), fires the completions (completions.cpp), keeps the
+// server's one timer (timers.cpp) and describes the server (description.cpp).
+//
+// Decisions are the core's; the engine carries them out, and the backend only
+// supplies primitives. docs/architecture.md has the picture.
+//
+// Lifetime: a backend creates it with std::make_shared and calls start(). From
+// then on it keeps itself alive while it listens or has connections (as a running
+// server in Async does, even when every user handle is gone), and the backend's
+// pending callbacks hold it too (self()).
+// Thread safety: none; everything runs on the server's loop.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <iosfwd>
+#include <memory>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "berth/address.hpp"
+#include "berth/core/detail/deadline_heap.hpp"
+#include "berth/core/server.hpp"
+#include "berth/engine/connection.hpp"
+#include "berth/engine/io.hpp"
+#include "berth/handler.hpp"
+
+namespace berth::engine {
+
+/// The backend runs its own handler form (an Asio awaitable on the native socket,
+/// a libuv callback on the uv_stream_t): io::start_native_handler.
+struct native_handler {};
+
+using handler = std::variant<reader_writer_handler, stream_handler, native_handler>;
+
+enum class completion_kind : std::uint8_t { close, handlers_finished };
+
+/// A waiter of close() or handlers_finished(), as the backend's completion style
+/// makes it (an Asio handler, a std::function).
+class completion {
+public:
+    completion() = default;
+    completion(const completion&) = delete;
+    completion& operator=(const completion&) = delete;
+    virtual ~completion() = default;
+    /// Schedules the user's callback on its loop; it never runs inside this call.
+    virtual void complete() = 0;
+};
+
+/// The completion of backends whose callbacks are std::function (libuv, sim):
+/// io::post runs it.
+[[nodiscard]] std::unique_ptr<completion> posted_completion(io& loop, std::function<void()> fn);
+
+struct config {
+    core::options opts;
+    handler serve;
+    server_hooks hooks;
+    listen_endpoint listening_on;
+    std::string_view backend_name;  // "asio", "uv", "sim": for the description
+};
+
+class server : public std::enable_shared_from_this<server> {
+public:
+    /// `opts` must already be checked (checked_options) and the listener open.
+    server(std::unique_ptr<io> loop, config cfg);
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+    ~server();
+
+    /// The first drain: the first accept step. Keeps the server alive from here.
+    void start();
+    /// Stops keeping the server alive although it still serves: for a loop that ends
+    /// first (the simulated world's end). Its connections go with the last handle.
+    void abandon() { self_.reset(); }
+
+    // --- The user's calls ------------------------------------------------------
+    /// Throws creation_error for a negative drain timeout, before anything changes.
+    void request_close(bool close_existing_connections, std::chrono::nanoseconds drain_timeout);
+    void add_completion(completion_kind kind, std::unique_ptr<completion> c);
+    void set_drop_incoming_connections(bool drop);
+
+    // --- Reported by the backend (engine/io.hpp) ---------------------------------
+    void on_listener_readable();
+    void on_listener_closed();
+    void on_timer();
+    /// Native handler forms: the backend's handler for `id` ended (`error` null for
+    /// ok). A report for a handler that already ended, even one since released, is
+    /// an extra completion: a notice, nothing more.
+    void on_native_handler_done(core::connection_id id, std::exception_ptr error);
+
+    // --- State --------------------------------------------------------------------
+    [[nodiscard]] const core::server& core() const { return core_; }
+    [[nodiscard]] io& loop() const { return *io_; }
+    [[nodiscard]] const listen_endpoint& listening_on() const { return listening_on_; }
+    [[nodiscard]] std::shared_ptr<server> self() { return shared_from_this(); }
+    /// Events handed to the core so far.
+    [[nodiscard]] std::uint64_t events_handled() const { return events_handled_; }
+    /// nullptr when the core's, the engine's and the backend's invariants hold.
+    [[nodiscard]] const char* check_invariant() const;
+    /// The description of SEMANTICS.md section 9: text, or JSON.
+    void describe(std::ostream& os, bool json) const;
+
+private:
+    friend class connection;
+
+    // drain.cpp
+    void feed(const core::event& ev);
+    void drain();
+    void execute(const core::actions::idle& a);
+    void execute(const core::actions::wait_readable& a);
+    void execute(const core::actions::hold_reserve& a);
+    void execute(const core::actions::release_reserve& a);
+    void execute(const core::actions::close_listener& a);
+    void execute(const core::actions::notice& a);
+    void execute(const core::actions::raise_accept_error& a);
+    void execute(const core::actions::complete_close& a);
+    void execute(const core::actions::complete_handlers_finished& a);
+    // accept.cpp
+    void execute(const core::actions::accept_batch& a);
+    void execute(const core::actions::close_dropped_socket& a);
+    [[nodiscard]] address take_peer(core::socket_handle socket);
+    // connection.cpp
+    void execute(const core::actions::start_handler& a);
+    void execute(const core::actions::close_socket& a);
+    [[nodiscard]] connection* find(core::connection_id id) const;
+    // error_policy.cpp
+    void execute(const core::actions::release_connection& a);
+    void raise(std::exception_ptr error);
+    // completions.cpp
+    void complete(completion_kind kind);
+    // timers.cpp
+    void arm_timer();
+    void schedule(connection& c);
+    void unschedule(const connection& c);
+    void expire_operations(core::time_ns now_ns);
+    void keep_alive_while_serving();
+
+    std::unique_ptr<io> io_;
+    core::server core_;
+    handler serve_;
+    server_hooks hooks_;
+    listen_endpoint listening_on_;
+    std::string_view backend_name_;
+    std::shared_ptr<server> self_;  // while it listens or has connections
+    std::uint64_t events_handled_ = 0;
+
+    bool draining_ = false;
+    bool waiting_readable_ = false;
+
+    // Connections by slot index, and the peers of sockets accepted but not started
+    // (by descriptor number: the low 32 bits of a handle).
+    std::vector<std::unique_ptr<connection>> connections_;
+    std::uint32_t connections_held_ = 0;
+    std::vector<address> pending_peers_;
+
+    // The one timer: the core's deadline and the connections' operation deadlines.
+    core::time_ns core_deadline_ns_ = core::no_deadline_ns;
+    core::time_ns timer_at_ns_ = core::no_deadline_ns;
+    core::detail::deadline_heap deadlines_;
+
+    std::array<std::vector<std::unique_ptr<completion>>, 2> waiters_;
+    std::array<bool, 2> completed_{};
+};
+
+/// `opts` with its default filled in (max_connections unset: `default_max_connections`),
+/// or creation_error naming what is wrong: the options refused by core::validate,
+/// the `call` policy without its hook, an empty handler. Opens nothing.
+[[nodiscard]] core::options checked_options(core::options opts, const server_hooks& hooks,
+                                            std::uint32_t default_max_connections, bool has_handler,
+                                            const char* form);
+
+}  // namespace berth::engine

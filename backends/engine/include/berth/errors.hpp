@@ -1,0 +1,82 @@
+// The errors a berth server raises, one type for each whatever the backend, so that
+// an application switching loops, or testing in the simulator, catches the same.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace berth {
+
+/// The options were refused, a required hook or the handler is missing, or an
+/// argument of a call is out of range. Nothing was opened or changed.
+class creation_error : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+/// Creating the listening socket failed: which step, on which address, with which
+/// system error, and what the operator can do about it. Nothing is left open.
+///
+/// what(): "<operation> <address> failed[ after N attempts]: <NAME> (<text>)[; <hint>]",
+/// for example
+///   "bind 127.0.0.1:80 failed: EACCES (Permission denied); ports below 1024 need
+///    root or the CAP_NET_BIND_SERVICE capability".
+/// code() is the errno value in std::generic_category().
+class listen_error : public std::system_error {
+public:
+    listen_error(std::string operation, std::string address, int error_value, std::string hint,
+                 std::uint32_t attempts = 1);
+
+    [[nodiscard]] const std::string& operation() const { return operation_; }
+    [[nodiscard]] const std::string& address() const { return address_; }
+    [[nodiscard]] int error_value() const { return code().value(); }
+    [[nodiscard]] const std::string& hint() const { return hint_; }
+    /// How many sockets were tried (more than 1 only for port 0 and EADDRINUSE).
+    [[nodiscard]] std::uint32_t attempts() const { return attempts_; }
+
+    /// The message above, without the category text std::system_error would append.
+    [[nodiscard]] const char* what() const noexcept override { return message_.c_str(); }
+
+private:
+    std::string message_;
+    std::string operation_;
+    std::string address_;
+    std::string hint_;
+    std::uint32_t attempts_;
+};
+
+/// Raised out of the backend's run when accept fails in a way the server cannot
+/// recover from (EBADF, EINVAL, ...): the server has stopped accepting and closed
+/// its listening socket.
+class accept_error : public std::system_error {
+public:
+    explicit accept_error(int error_value)
+        : std::system_error(error_value, std::generic_category(),
+                            "accept on the listening socket failed") {}
+};
+
+/// The connection's writer failed: its bytes waited longer than buffer_age_limit,
+/// it would have held more than buffer_limit_bytes, or a write failed for a reason
+/// other than the peer going away. This is the error the error policy sees.
+class writer_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A line longer than the reader's line_length_max: the handler fails with it
+/// unless it catches it.
+class line_too_long : public std::length_error {
+public:
+    using std::length_error::length_error;
+};
+
+/// "EADDRINUSE"; "errno 4242" for a value the C library does not name.
+[[nodiscard]] std::string errno_name(int error_value);
+/// "Address already in use" (not localised, thread-safe).
+[[nodiscard]] std::string errno_text(int error_value);
+/// "EADDRINUSE (Address already in use)".
+[[nodiscard]] std::string describe_errno(int error_value);
+
+}  // namespace berth

@@ -1,0 +1,74 @@
+// The buffered reader of a `create` handler (SEMANTICS.md section 7), the same on
+// every backend: `berth::task<> handler(berth::address peer, berth::reader& r,
+// berth::writer& w)`. A `create_sock` handler may make one over its stream too.
+//
+// Every operation first takes what was already received, without suspending when
+// that is enough. A read that finds the peer gone (end of stream, a reset) or the
+// socket closed by the server reports the end of the stream instead of throwing;
+// `end_reason()` says why. Each operation has a variant with a timeout; a timed-out
+// read leaves the reader usable and loses nothing that arrives later.
+//
+// Ownership and lifetime: the reader reads its connection's input buffer. Use it
+// only from the handler, while the handler runs; one operation at a time.
+// Thread safety: as the server's; only on the server's loop.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "berth/detail/read_operation.hpp"
+#include "berth/stream.hpp"
+
+namespace berth {
+
+class reader {
+public:
+    /// The longest line read_line accepts, newline excluded, unless given otherwise.
+    static constexpr std::size_t default_line_length_max = 1 << 20;
+    /// The most any reader's line_length_max may be: the input buffer holds a
+    /// whole line, so this bounds a connection's memory.
+    static constexpr std::size_t line_length_limit = 16 << 20;
+
+    /// A reader over `s`'s input. Precondition: line_length_max is 1 to
+    /// line_length_limit (asserted).
+    explicit reader(stream& s, std::size_t line_length_max = default_line_length_max);
+
+    /// What is available, at least one byte, at most `into.size()`; 0 at the end of
+    /// the stream (or when `into` is empty).
+    [[nodiscard]] detail::read_bytes_operation read_some(std::span<char> into);
+    /// Fills `into` completely; fewer bytes only at the end of the stream.
+    [[nodiscard]] detail::read_bytes_operation read_exactly(std::span<char> into);
+    /// The next line without its "\n" (nor a "\r" before it). At the end of the
+    /// stream: the unterminated rest if there is one, then nothing. Throws
+    /// line_too_long past line_length_max bytes without a newline.
+    [[nodiscard]] detail::read_line_operation read_line();
+    /// read_line without the copy: a view into the input buffer, valid until the
+    /// next read on this connection.
+    [[nodiscard]] detail::read_line_view_operation read_line_view();
+
+    [[nodiscard]] detail::timed_read_operation read_some_for(std::span<char> into,
+                                                             std::chrono::nanoseconds timeout);
+    /// On timeout, the bytes read so far are in `into` and counted in `bytes`.
+    [[nodiscard]] detail::timed_read_operation read_exactly_for(std::span<char> into,
+                                                                std::chrono::nanoseconds timeout);
+    [[nodiscard]] detail::timed_line_operation read_line_for(std::chrono::nanoseconds timeout);
+
+    /// Whether the stream has ended and everything received was read.
+    [[nodiscard]] bool at_end() const;
+    /// Why the stream ended (stream::end_reason).
+    [[nodiscard]] std::error_code end_reason() const;
+    [[nodiscard]] std::size_t line_length_max() const { return line_length_max_; }
+    /// Bytes received and not read yet.
+    [[nodiscard]] std::size_t bytes_available() const;
+
+private:
+    engine::connection* connection_;
+    std::size_t line_length_max_;
+};
+
+}  // namespace berth

@@ -1,0 +1,58 @@
+// One accept call on a real listening socket (the engine's io::accept_one, for the
+// real backends), with the test seam that makes it fail on demand.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "berth/posix/socket_address.hpp"
+
+namespace berth::posix {
+
+class descriptor_reserve;
+
+/// The fault-injection seam: a queue of errno values. While it is not empty, each
+/// accept attempt takes the next value and fails with it instead of calling
+/// accept4. The kernel is not touched, so the queued connections stay queued.
+/// Runs of the same value take one entry, so the queue is small and fixed.
+class accept_faults {
+public:
+    static constexpr std::uint32_t runs_max = 64;
+
+    accept_faults() = default;
+    /// `count` failures with `error_value`.
+    accept_faults(int error_value, std::uint32_t count);
+
+    /// Queues `count` failures with `error_value` after those already queued.
+    /// Returns false, and queues nothing, when the queue has no room for them.
+    [[nodiscard]] bool push(int error_value, std::uint32_t count);
+    /// Failures still queued.
+    [[nodiscard]] std::uint32_t pending() const { return pending_; }
+    /// The next failure's errno value, removed from the queue. Precondition:
+    /// pending() > 0.
+    int pop();
+    void clear();
+
+private:
+    struct run {
+        int error_value = 0;
+        std::uint32_t count = 0;
+    };
+    std::array<run, runs_max> runs_{};
+    std::uint32_t head_ = 0;
+    std::uint32_t runs_used_ = 0;
+    std::uint32_t pending_ = 0;
+};
+
+struct accepted {
+    int fd = -1;  // the new socket, or -1 with error_value set
+    socket_address peer;
+    int error_value = 0;
+};
+
+/// accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) on `listen_fd`, unless `faults` (may be
+/// null) has a failure queued, which is returned instead without touching the
+/// kernel. TCP sockets get TCP_NODELAY.
+[[nodiscard]] accepted accept_one(int listen_fd, accept_faults* faults);
+
+}  // namespace berth::posix
