@@ -18,6 +18,14 @@ std::string wait_readable() {
     return "wait_readable";
 }
 
+std::string hold_reserve() {
+    return "hold_reserve";
+}
+
+std::string release_reserve() {
+    return "release_reserve";
+}
+
 std::string accept_batch(std::uint32_t max_sockets, bool shed) {
     return "accept_batch(" + std::to_string(max_sockets) + (shed ? ", shed)" : ")");
 }
@@ -38,10 +46,21 @@ std::string close_listener() {
     return "close_listener";
 }
 
+std::string writer_failure(const core::writer_failure& f) {
+    if (f.status == core::writer_status::open) return {};
+    return std::string(core::to_string(f.status)) + " age " + std::to_string(f.age_ns) + " held " +
+           std::to_string(f.bytes_held) + " refused " + std::to_string(f.bytes_refused) +
+           " limit " + std::to_string(f.limit_bytes) + "/" + std::to_string(f.limit_ns) +
+           " errno " + std::to_string(f.error_value);
+}
+
 std::string release_connection(socket_handle socket, core::outcome result,
-                               core::policy_action policy) {
+                               core::policy_action policy, core::result_source decided_by,
+                               const core::writer_failure& failure) {
+    const std::string why = writer_failure(failure);
     return "release_connection(" + socket_name(socket) + ", " + outcome_name(result) + ", " +
-           core::to_string(policy) + ")";
+           core::to_string(policy) + ", by " + core::to_string(decided_by) +
+           (why.empty() ? std::string() : ", " + why) + ")";
 }
 
 std::string notice(core::notice_kind kind, socket_handle socket, int error_value) {

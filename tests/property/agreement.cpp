@@ -31,6 +31,18 @@ core::accept_phase expected_phase(model::step_phase step) {
     return core::accept_phase::idle;
 }
 
+core::reserve_state expected_reserve(model::reserve_phase reserve) {
+    switch (reserve) {
+        case model::reserve_phase::unused: return core::reserve_state::unused;
+        case model::reserve_phase::wanted: return core::reserve_state::wanted;
+        case model::reserve_phase::requested: return core::reserve_state::requested;
+        case model::reserve_phase::held: return core::reserve_state::held;
+        case model::reserve_phase::missing: return core::reserve_state::missing;
+        case model::reserve_phase::released: return core::reserve_state::released;
+    }
+    return core::reserve_state::unused;
+}
+
 core::listener_state expected_listener(model::listener_phase listener) {
     switch (listener) {
         case model::listener_phase::open: return core::listener_state::open;
@@ -67,6 +79,9 @@ std::string compare_statistics(const model::counters& m, const core::statistics&
     check("handler_ok", m.handler_ok, c.handler_ok);
     check("handler_errors", m.handler_errors, c.handler_errors);
     check("late_handler_results", m.late_handler_results, c.late_handler_results);
+    check("late_writes", m.late_writes, c.late_writes);
+    check("extra_completions", m.extra_completions, c.extra_completions);
+    check("writer_failures", m.writer_failures, c.writer_failures);
     check("nothing_there", m.nothing_there, c.accept_errors_of(accept_error_class::nothing_there));
     check("per_connection", m.per_connection,
           c.accept_errors_of(accept_error_class::per_connection));
@@ -111,6 +126,23 @@ std::string compare_connections(const model::server_model& m, const core_under_t
         if (c.socket == model::socket_phase::closing) closing.insert(socket);
     }
     if (closing != sut.closing_sockets()) return "pending socket closes differ";
+    // Each writer's books: where it stands and what it holds.
+    for (const auto& [socket, c] : m.live) {
+        const core::writer_tracker* w = s.writer_of(sut.id_of(socket));
+        if ((w != nullptr) != (m.form == core::connection_form::reader_writer)) {
+            return "connection s" + std::to_string(socket) + ": a writer where none should be";
+        }
+        if (w == nullptr) continue;
+        if (w->status() != c.writer.status) {
+            return "connection s" + std::to_string(socket) + "'s writer: model " +
+                   core::to_string(c.writer.status) + ", core " + core::to_string(w->status());
+        }
+        if (w->bytes_waiting() != c.writer.waiting()) {
+            return "connection s" + std::to_string(socket) + "'s writer holds " +
+                   std::to_string(w->bytes_waiting()) + " bytes, the model says " +
+                   std::to_string(c.writer.waiting());
+        }
+    }
     return {};
 }
 
@@ -159,6 +191,13 @@ std::string compare_state(const model::server_model& m, const core_under_test& s
         sut.finished_completions() != (m.finished_fired ? 1 : 0))
         return "complete_handlers_finished differs";
     if (s.now_ns() != m.server_now_ns) return "the core's time differs";
+    if (s.reserve() != expected_reserve(m.reserve)) {
+        return std::string("reserve: core ") + core::to_string(s.reserve());
+    }
+    if (sut.holds_reserve() != (m.reserve == model::reserve_phase::held)) {
+        return "whether the driver holds a reserve differs";
+    }
+    if (s.form() != m.form) return "the form differs";
     const bool backing_off = s.back_off_until_ns() > s.now_ns();
     if (backing_off != (m.back_off_until_ns > m.server_now_ns)) return "back-off differs";
     return compare_statistics(m.stats, s.stats());

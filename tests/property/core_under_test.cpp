@@ -28,7 +28,8 @@ constexpr int pulls_per_drain_max = 10'000;
 
 }  // namespace
 
-core_under_test::core_under_test(const core::options& opts) : server_(opts) {}
+core_under_test::core_under_test(const core::options& opts, core::connection_form form)
+    : server_(opts, form) {}
 
 observation core_under_test::start() {
     observation seen;
@@ -86,6 +87,9 @@ void core_under_test::note_fed(const core::event& ev) {
         closing_.erase(socket_of_unchecked(closed->id));
     }
     if (std::holds_alternative<core::events::listener_closed>(ev)) listener_closing_ = false;
+    if (const auto* reserve = std::get_if<core::events::reserve_held>(&ev)) {
+        holds_reserve_ = reserve->held;
+    }
 }
 
 core::socket_handle core_under_test::socket_of_unchecked(core::connection_id id) const {
@@ -124,6 +128,9 @@ void core_under_test::drain(observation& seen, drain_rules rules) {
             if (order.late_notice_for != 0) {
                 add_problem(seen.problem, "a late-result notice was not followed by its release");
             }
+            if (order.shed_batch_next) {
+                add_problem(seen.problem, "a reserve released for a shed batch that never came");
+            }
             return;
         }
         seen.actions.push_back(take(a, rules, order, seen.problem));
@@ -143,6 +150,9 @@ std::string core_under_test::take(const core::action& a, const drain_rules& rule
                                   drain_order& order, std::string& problem) {
     const core::socket_handle late_owed = order.late_notice_for;
     order.late_notice_for = 0;
+    const bool shed_batch_owed = order.shed_batch_next;
+    order.shed_batch_next = false;
+    bool shed_batch = false;
     core::socket_handle released = 0;
     std::string out;
     std::visit(
@@ -150,7 +160,17 @@ std::string core_under_test::take(const core::action& a, const drain_rules& rule
             using type = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<type, core::actions::wait_readable>) {
                 out = text::wait_readable();
+            } else if constexpr (std::is_same_v<type, core::actions::hold_reserve>) {
+                if (holds_reserve_) add_problem(problem, "hold_reserve while a reserve is held");
+                out = text::hold_reserve();
+            } else if constexpr (std::is_same_v<type, core::actions::release_reserve>) {
+                if (!holds_reserve_) add_problem(problem, "release_reserve with no reserve held");
+                holds_reserve_ = false;
+                // Released for a shed batch, unless the listener is closing.
+                order.shed_batch_next = server_.listener() == core::listener_state::open;
+                out = text::release_reserve();
             } else if constexpr (std::is_same_v<type, core::actions::accept_batch>) {
+                shed_batch = x.shed;
                 out = text::accept_batch(x.max_sockets, x.shed);
             } else if constexpr (std::is_same_v<type, core::actions::start_handler>) {
                 learn(x.id, x.socket, problem);
@@ -185,12 +205,25 @@ std::string core_under_test::take(const core::action& a, const drain_rules& rule
                 out = text::close_listener();
             } else if constexpr (std::is_same_v<type, core::actions::release_connection>) {
                 released = socket_of(x.id, problem);
-                out = text::release_connection(released, x.result, x.policy);
+                if (x.decided_by == core::result_source::handler &&
+                    x.writer.status != core::writer_status::open) {
+                    add_problem(problem, "a writer failure attached to a handler's result");
+                }
+                out =
+                    text::release_connection(released, x.result, x.policy, x.decided_by, x.writer);
             } else if constexpr (std::is_same_v<type, core::actions::notice>) {
                 core::socket_handle socket = 0;
                 if (x.kind == core::notice_kind::late_handler_result) {
                     socket = socket_of(x.id, problem);
                     order.late_notice_for = socket;
+                } else if (x.kind == core::notice_kind::late_write) {
+                    // Before the release: the id still names the connection.
+                    socket = socket_of(x.id, problem);
+                    if (!server_.is_live(x.id)) {
+                        add_problem(problem, "a late-write notice for a released connection");
+                    }
+                } else if (x.kind == core::notice_kind::extra_completion) {
+                    socket = socket_of_unchecked(x.id);  // any id at all, issued or not
                 } else if (!(x.id == core::connection_id{})) {
                     add_problem(problem, "a server notice names a connection");
                 }
@@ -215,6 +248,9 @@ std::string core_under_test::take(const core::action& a, const drain_rules& rule
         a);
     if (late_owed != 0 && released != late_owed) {
         add_problem(problem, "a late-result notice was not followed by its release");
+    }
+    if (shed_batch_owed && !shed_batch) {
+        add_problem(problem, "a reserve released for a shed batch was not followed by it");
     }
     return out;
 }

@@ -3,7 +3,9 @@
 // and writes down what it saw in the model's vocabulary (connections named by
 // socket handle). It also checks the orders the model leaves open: handlers start
 // in accept order after the whole batch holds its slots, dropped sockets close in
-// accept order, a late-result notice comes right before its release, and
+// accept order, a late-result notice comes right before its release, a late-write
+// notice names a live connection, a reserve released for a shed batch comes right
+// before that batch, the reserve the driver holds is released once, and
 // complete_close comes before complete_handlers_finished.
 #pragma once
 
@@ -26,7 +28,7 @@ struct observation {
 
 class core_under_test {
 public:
-    explicit core_under_test(const core::options& opts);
+    core_under_test(const core::options& opts, core::connection_form form);
 
     /// The drain that follows creation.
     [[nodiscard]] observation start();
@@ -52,6 +54,8 @@ public:
     [[nodiscard]] bool listener_closing() const { return listener_closing_; }
     [[nodiscard]] int close_completions() const { return close_completions_; }
     [[nodiscard]] int finished_completions() const { return finished_completions_; }
+    /// Whether the driver holds its reserved descriptor (reported held, not released).
+    [[nodiscard]] bool holds_reserve() const { return holds_reserve_; }
 
 private:
     /// What one drain must respect besides the actions themselves.
@@ -66,6 +70,7 @@ private:
         core::socket_handle last_started = 0;
         core::socket_handle last_dropped = 0;
         core::socket_handle late_notice_for = 0;
+        bool shed_batch_next = false;  // a release_reserve for a shed batch came last
     };
 
     void drain(observation& seen, drain_rules rules);
@@ -85,6 +90,7 @@ private:
     bool listener_closing_ = false;
     int close_completions_ = 0;
     int finished_completions_ = 0;
+    bool holds_reserve_ = false;
 };
 
 }  // namespace berth::test

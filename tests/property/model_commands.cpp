@@ -1,6 +1,7 @@
 #include "model_commands.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -242,32 +243,118 @@ private:
     core::outcome result_;
 };
 
-class writer_fails : public connection_command {
+bool writer_holds_bytes(const model::connection& c) {
+    return c.writer.flushing() && c.writer.waiting() > 0;
+}
+
+bool writer_flushing(const model::connection& c) {
+    return c.writer.flushing() && c.handler != model::handler_phase::never_started &&
+           c.handler != model::handler_phase::start_pending;
+}
+
+// The handler writes: sizes around the buffer limits the options draw from.
+class write_bytes : public connection_command {
 public:
-    explicit writer_fails(const server_model& m)
-        : connection_command(pick_target(m, handler_running)) {}
-    void show(std::ostream& os) const override { os << "writer_failed(s" << socket_ << ")"; }
+    explicit write_bytes(const server_model& m)
+        : connection_command(pick_target(m, handler_running)),
+          bytes_(*rc::gen::element<std::uint64_t>(0, 1, 7, 40, 60, 100, 250, 999, 1000, 5000)) {}
+    void show(std::ostream& os) const override {
+        os << "bytes_buffered(s" << socket_ << ", " << bytes_ << ")";
+    }
 
 private:
-    prediction predict(server_model& m) const override { return m.writer_failed(socket_); }
+    prediction predict(server_model& m) const override { return m.bytes_buffered(socket_, bytes_); }
     observation feed(const server_model&, const server_model& after,
                      core_under_test& sut) const override {
-        return sut.feed(core::events::writer_failed{sut.id_of(socket_)}, after.clock_ns);
+        return sut.feed(core::events::bytes_buffered{sut.id_of(socket_), bytes_}, after.clock_ns);
+    }
+    std::uint64_t bytes_;
+};
+
+// The kernel takes bytes: all the writer holds, part of it, or one byte too many.
+class flush_bytes : public connection_command {
+public:
+    explicit flush_bytes(const server_model& m)
+        : connection_command(pick_target(m, writer_holds_bytes)) {
+        const auto found = m.live.find(socket_);
+        const std::uint64_t held = found == m.live.end() ? 0 : found->second.writer.waiting();
+        enum class amount : std::uint8_t { all, part, none, too_many };
+        switch (*rc::gen::weightedElement<amount>(
+            {{6U, amount::all}, {6U, amount::part}, {1U, amount::none}, {1U, amount::too_many}})) {
+            case amount::all: bytes_ = held; break;
+            case amount::part:
+                bytes_ = held == 0 ? 0 : *rc::gen::inRange<std::uint64_t>(0, held);
+                break;
+            case amount::none: bytes_ = 0; break;
+            case amount::too_many: bytes_ = held + 1; break;
+        }
+    }
+    void show(std::ostream& os) const override {
+        os << "bytes_flushed(s" << socket_ << ", " << bytes_ << ")";
+    }
+
+private:
+    prediction predict(server_model& m) const override { return m.bytes_flushed(socket_, bytes_); }
+    observation feed(const server_model&, const server_model& after,
+                     core_under_test& sut) const override {
+        return sut.feed(core::events::bytes_flushed{sut.id_of(socket_), bytes_}, after.clock_ns);
+    }
+    std::uint64_t bytes_ = 0;
+};
+
+class write_fails : public connection_command {
+public:
+    explicit write_fails(const server_model& m)
+        : connection_command(pick_target(m, writer_flushing)),
+          error_value_(*rc::gen::element(EPIPE, ECONNRESET, ETIMEDOUT, ENOTCONN, EIO, ENOSPC)) {}
+    void show(std::ostream& os) const override {
+        os << "write_failed(s" << socket_ << ", " << error_value_ << ")";
+    }
+
+private:
+    prediction predict(server_model& m) const override {
+        return m.write_failed(socket_, error_value_);
+    }
+    observation feed(const server_model&, const server_model& after,
+                     core_under_test& sut) const override {
+        return sut.feed(core::events::write_failed{sut.id_of(socket_), error_value_},
+                        after.clock_ns);
+    }
+    int error_value_;
+};
+
+// A handler reports its end again: for a live connection, a released one, or an
+// id never issued (socket 0).
+class extra_completion : public connection_command {
+public:
+    explicit extra_completion(const server_model& m)
+        : connection_command(pick_target(m, [](const model::connection& c) {
+              return c.handler == model::handler_phase::returned;
+          })) {}
+    void show(std::ostream& os) const override { os << "extra_completion(s" << socket_ << ")"; }
+
+private:
+    prediction predict(server_model& m) const override { return m.extra_completion(socket_); }
+    observation feed(const server_model&, const server_model& after,
+                     core_under_test& sut) const override {
+        return sut.feed(core::events::extra_completion{sut.id_of(socket_)}, after.clock_ns);
     }
 };
 
-class peer_goes : public connection_command {
+// The driver answers a hold_reserve (or, out of turn, answers one never asked).
+class reserve_answer : public model_command {
 public:
-    explicit peer_goes(const server_model& m)
-        : connection_command(pick_target(m, handler_running)) {}
-    void show(std::ostream& os) const override { os << "peer_gone(s" << socket_ << ")"; }
+    explicit reserve_answer(const server_model&)
+        : held_(*rc::gen::weightedElement<bool>({{3U, true}, {1U, false}})) {}
+    void show(std::ostream& os) const override { os << "reserve_held(" << held_ << ")"; }
 
 private:
-    prediction predict(server_model& m) const override { return m.peer_gone(socket_); }
+    prediction predict(server_model& m) const override { return m.reserve_held(held_); }
     observation feed(const server_model&, const server_model& after,
                      core_under_test& sut) const override {
-        return sut.feed(core::events::peer_gone{sut.id_of(socket_)}, after.clock_ns);
+        return sut.feed(core::events::reserve_held{held_}, after.clock_ns);
     }
+    bool held_;
 };
 
 class socket_closes : public connection_command {
@@ -287,17 +374,27 @@ private:
 // A connection event with an id the core never issued.
 class forged_id : public connection_command {
 public:
-    enum class kind : std::uint8_t { handler_returned, writer_failed, peer_gone, socket_closed };
+    enum class kind : std::uint8_t {
+        handler_returned,
+        bytes_buffered,
+        bytes_flushed,
+        write_failed,
+        socket_closed
+    };
     explicit forged_id(const server_model& m)
         : connection_command(pick_target(m, handler_running)),
-          kind_(*rc::gen::element(kind::handler_returned, kind::writer_failed, kind::peer_gone,
-                                  kind::socket_closed)) {}
+          kind_(*rc::gen::element(kind::handler_returned, kind::bytes_buffered, kind::bytes_flushed,
+                                  kind::write_failed, kind::socket_closed)) {}
     void show(std::ostream& os) const override {
         os << "forged id near s" << socket_ << " (event " << static_cast<int>(kind_) << ")";
     }
 
 private:
-    prediction predict(server_model&) const override { return server_model::forged_id(); }
+    [[nodiscard]] bool writer_event() const {
+        return kind_ == kind::bytes_buffered || kind_ == kind::bytes_flushed ||
+               kind_ == kind::write_failed;
+    }
+    prediction predict(server_model& m) const override { return m.forged_id(writer_event()); }
     observation feed(const server_model&, const server_model& after,
                      core_under_test& sut) const override {
         const core::connection_id id = sut.forged_id_near(socket_);
@@ -305,9 +402,12 @@ private:
             case kind::handler_returned:
                 return sut.feed(core::events::handler_returned{id, core::outcome::ok},
                                 after.clock_ns);
-            case kind::writer_failed:
-                return sut.feed(core::events::writer_failed{id}, after.clock_ns);
-            case kind::peer_gone: return sut.feed(core::events::peer_gone{id}, after.clock_ns);
+            case kind::bytes_buffered:
+                return sut.feed(core::events::bytes_buffered{id, 1}, after.clock_ns);
+            case kind::bytes_flushed:
+                return sut.feed(core::events::bytes_flushed{id, 0}, after.clock_ns);
+            case kind::write_failed:
+                return sut.feed(core::events::write_failed{id, EPIPE}, after.clock_ns);
             case kind::socket_closed: break;
         }
         return sut.feed(core::events::socket_closed{id}, after.clock_ns);
@@ -328,33 +428,37 @@ private:
     }
 };
 
+// Close, with a drain timeout: none, ordinary ones, the edges of the overflow guard
+// (one past what the clock can add: no deadline; the largest that fits), and a
+// negative one, which the core must refuse.
 class close_server : public model_command {
 public:
     explicit close_server(const server_model& m)
         : close_existing_(*rc::gen::weightedElement<bool>({{3U, false}, {2U, true}})) {
-        const time_ns offset_ns =
-            *rc::gen::element<time_ns>(-1, -1, 0, core::ns_per_ms, 5 * core::ns_per_ms,
-                                       core::ns_per_s, 30 * core::ns_per_s, 120 * core::ns_per_s);
-        deadline_ns_ = offset_ns < 0 ? core::no_deadline_ns : m.clock_ns + offset_ns;
+        const time_ns room_ns = core::no_deadline_ns - m.clock_ns;
+        timeout_ns_ = *rc::gen::elementOf(std::vector<time_ns>{
+            core::no_deadline_ns, core::no_deadline_ns, 0, core::ns_per_ms, 5 * core::ns_per_ms,
+            core::ns_per_s, 30 * core::ns_per_s, 120 * core::ns_per_s, room_ns + 1, room_ns - 1,
+            core::no_deadline_ns - 1, -1});
     }
     void show(std::ostream& os) const override {
-        os << "close_requested(close_existing " << close_existing_ << ", deadline "
-           << (deadline_ns_ == core::no_deadline_ns ? std::string("none")
-                                                    : std::to_string(deadline_ns_))
+        os << "close_requested(close_existing " << close_existing_ << ", drain timeout "
+           << (timeout_ns_ == core::no_deadline_ns ? std::string("none")
+                                                   : std::to_string(timeout_ns_))
            << ")";
     }
 
 private:
     prediction predict(server_model& m) const override {
-        return m.close(close_existing_, deadline_ns_);
+        return m.close(close_existing_, timeout_ns_);
     }
     observation feed(const server_model&, const server_model& after,
                      core_under_test& sut) const override {
-        return sut.feed(core::events::close_requested{close_existing_, deadline_ns_},
+        return sut.feed(core::events::close_requested{close_existing_, timeout_ns_},
                         after.clock_ns);
     }
     bool close_existing_;
-    time_ns deadline_ns_ = core::no_deadline_ns;
+    time_ns timeout_ns_ = core::no_deadline_ns;
 };
 
 class set_drop : public model_command {
@@ -387,11 +491,20 @@ public:
                                        2 * core::ns_per_s,
                                        59 * core::ns_per_s,
                                        61 * core::ns_per_s};
+        // Deadlines at the far end of time (a drain timeout that just fits) are left
+        // alone: the clock must stay clear of overflowing.
         const time_ns deadline = m.next_deadline_ns();
-        if (deadline != core::no_deadline_ns && deadline > m.clock_ns + 1) {
+        if (deadline != core::no_deadline_ns && deadline > m.clock_ns + 1 &&
+            deadline - m.clock_ns < 48 * 3600 * core::ns_per_s) {
             const time_ns to_deadline = deadline - m.clock_ns;
             deltas.insert(deltas.end(),
                           {to_deadline - 1, to_deadline, to_deadline, to_deadline + 1});
+        }
+        // The writer's age is measured in stretches of a sixteenth of its limit: a
+        // write just inside or just past a stretch of the last one.
+        if (m.writes() && m.opts.buffer_age_limit_ns != core::unlimited_age_ns) {
+            const time_ns spacing_ns = std::max<time_ns>(m.opts.buffer_age_limit_ns / 16, 1);
+            deltas.insert(deltas.end(), {spacing_ns - 1, spacing_ns, spacing_ns + 1});
         }
         // The notices' once-a-minute limit, to the nanosecond.
         for (const time_ns last : {m.last_at_limit_notice_ns, m.last_resources_notice_ns}) {
@@ -444,9 +557,12 @@ enum class command_kind : std::uint8_t {
     batch_done,
     batch_done_then_close,
     handler_returns,
-    writer_fails,
-    peer_goes,
+    write_bytes,
+    flush_bytes,
+    write_fails,
+    extra_completion,
     socket_closes,
+    reserve_answer,
     forged_id,
     listener_closes,
     close,
@@ -467,9 +583,12 @@ command_ptr make_command(command_kind kind, const server_model& m) {
         case command_kind::batch_done_then_close:
             return std::make_shared<const batch_done_then_close>(m);
         case command_kind::handler_returns: return std::make_shared<const handler_returns>(m);
-        case command_kind::writer_fails: return std::make_shared<const writer_fails>(m);
-        case command_kind::peer_goes: return std::make_shared<const peer_goes>(m);
+        case command_kind::write_bytes: return std::make_shared<const write_bytes>(m);
+        case command_kind::flush_bytes: return std::make_shared<const flush_bytes>(m);
+        case command_kind::write_fails: return std::make_shared<const write_fails>(m);
+        case command_kind::extra_completion: return std::make_shared<const extra_completion>(m);
         case command_kind::socket_closes: return std::make_shared<const socket_closes>(m);
+        case command_kind::reserve_answer: return std::make_shared<const reserve_answer>(m);
         case command_kind::forged_id: return std::make_shared<const forged_id>(m);
         case command_kind::listener_closes: return std::make_shared<const listener_closes>(m);
         case command_kind::close: return std::make_shared<const close_server>(m);
@@ -491,6 +610,15 @@ rc::Gen<command_ptr> next_command(const server_model& m) {
     const bool closing = std::any_of(m.live.begin(), m.live.end(),
                                      [](const auto& e) { return socket_closing(e.second); });
     const bool backing_off = m.back_off_until_ns > m.server_now_ns;
+    const bool writes = m.form == core::connection_form::reader_writer;
+    const bool holding = std::any_of(m.live.begin(), m.live.end(),
+                                     [](const auto& e) { return writer_holds_bytes(e.second); });
+    const bool flushing = std::any_of(m.live.begin(), m.live.end(),
+                                      [](const auto& e) { return writer_flushing(e.second); });
+    const bool hold_asked = m.reserve == model::reserve_phase::requested;
+    const bool writer_timer = std::any_of(m.live.begin(), m.live.end(), [](const auto& e) {
+        return e.second.look_at_ns != core::no_deadline_ns;
+    });
     const auto when = [](bool condition, std::size_t likely, std::size_t otherwise) {
         return condition ? likely : otherwise;
     };
@@ -503,14 +631,17 @@ rc::Gen<command_ptr> next_command(const server_model& m) {
         {when(batching, when(wants, 5, 30), 1), command_kind::batch_done},
         {when(batch_would_start_handlers(m), 2, 0), command_kind::batch_done_then_close},
         {when(running, 12, 1), command_kind::handler_returns},
-        {when(running, 4, 0), command_kind::writer_fails},
-        {when(running, 4, 0), command_kind::peer_goes},
+        {when(running, when(writes, 14, 1), 0), command_kind::write_bytes},
+        {when(holding, 12, when(writes, 1, 0)), command_kind::flush_bytes},
+        {when(flushing, when(writes, 3, 1), 0), command_kind::write_fails},
+        {1, command_kind::extra_completion},
         {when(closing, 20, 1), command_kind::socket_closes},
+        {when(hold_asked, 30, 1), command_kind::reserve_answer},
         {1, command_kind::forged_id},
         {when(m.listener == model::listener_phase::closing, 10, 1), command_kind::listener_closes},
         {2, command_kind::close},
         {2, command_kind::set_drop},
-        {when(backing_off || m.closed, 12, 4), command_kind::time_passes},
+        {when(backing_off || m.closed || writer_timer, 12, 4), command_kind::time_passes},
         {when(m.server_now_ns != model::never_ns, 1, 0), command_kind::event_in_the_past},
     };
     std::size_t total = 0;

@@ -1,11 +1,12 @@
 // A deliberately simple reference model of one server, written from SEMANTICS.md
-// sections 4, 5, 6 and 8 and the action/event contract, to judge the core against.
+// sections 4 to 8 and the action/event contract, to judge the core against.
 //
-// It keeps plain facts (a map of connections named by their socket handle, a few
-// flags and counters) instead of the core's slots and lists, and predicts, for each
-// event, whether the core must refuse it and which actions the driver must then see
-// before the core goes idle, as an unordered collection. The harness checks the
-// orders that matter separately.
+// It keeps plain facts (a map of connections named by their socket handle, each
+// `create` connection's writer as written and flushed bytes with their dates, a few
+// flags and counters) instead of the core's slots, lists, rings and heap, and
+// predicts, for each event, whether the core must refuse it and which actions the
+// driver must then see before the core goes idle, as an unordered collection. The
+// harness checks the orders that matter separately.
 //
 // Connections are named by socket handle: the harness hands the core handles
 // 1, 2, 3, ... in accept order, so a handle names one connection for ever.
@@ -22,6 +23,7 @@
 #include "berth/core/event_error.hpp"
 #include "berth/core/options.hpp"
 #include "berth/core/types.hpp"
+#include "berth/core/writer_tracker.hpp"
 
 namespace berth::test::model {
 
@@ -48,13 +50,45 @@ enum class handler_phase : std::uint8_t { running, start_pending, returned, neve
 enum class socket_phase : std::uint8_t { open, closing, closed };
 enum class listener_phase : std::uint8_t { open, close_wanted, closing, closed };
 enum class step_phase : std::uint8_t { none, waiting, batch };
+/// The shed reserve, as the core's reserve_state names it (SEMANTICS.md section 6).
+enum class reserve_phase : std::uint8_t { unused, wanted, requested, held, missing, released };
+
+/// A `create` connection's writer, in plain terms: what was written and flushed,
+/// when each stretch of bytes was written, and where it stands.
+struct writer_books {
+    /// Bytes up to `end` (counted from the first byte ever written) were written by
+    /// `at_ns`. A write less than a sixteenth of the age limit after the newest
+    /// stretch began joins it, dated at its start: the age errs towards tripping.
+    struct stretch {
+        std::uint64_t end = 0;
+        time_ns at_ns = 0;
+    };
+    core::writer_status status = core::writer_status::open;
+    std::uint64_t written = 0;
+    std::uint64_t flushed = 0;
+    std::vector<stretch> stretches;
+    time_ns final_flush_until_ns = core::no_deadline_ns;
+    core::writer_failure failure;  // filled when the writer fails
+
+    [[nodiscard]] std::uint64_t waiting() const { return written - flushed; }
+    [[nodiscard]] bool flushing() const {
+        return status == core::writer_status::open || status == core::writer_status::final_flush;
+    }
+};
 
 struct connection {
     handler_phase handler = handler_phase::running;
     socket_phase socket = socket_phase::open;
     std::optional<core::outcome> result;
+    bool decided_by_writer = false;
     bool holds_close = false;  // the first close (with close_existing) waits for this socket
     bool late = false;         // the handler returned after the result was decided
+    bool late_write_noticed = false;
+    writer_books writer;
+    /// When the core looks at this writer next: never later than the writer's own
+    /// deadline, possibly earlier (a flush moved the writer's on; the core does not
+    /// move its timer for that, it looks again when the earlier one comes).
+    time_ns look_at_ns = core::no_deadline_ns;
 };
 
 /// Plain counters, compared one by one with the core's statistics.
@@ -67,6 +101,9 @@ struct counters {
     std::uint64_t handler_ok = 0;
     std::uint64_t handler_errors = 0;
     std::uint64_t late_handler_results = 0;
+    std::uint64_t late_writes = 0;
+    std::uint64_t extra_completions = 0;
+    std::uint64_t writer_failures = 0;
     std::uint64_t nothing_there = 0;
     std::uint64_t per_connection = 0;
     std::uint64_t out_of_resources = 0;
@@ -85,7 +122,7 @@ inline constexpr time_ns notice_every_ns = 60 * core::ns_per_s;
 
 class server_model {
 public:
-    explicit server_model(const core::options& opts);
+    server_model(const core::options& opts, core::connection_form form);
 
     /// The actions of the drain that follows creation.
     [[nodiscard]] prediction start();
@@ -101,13 +138,18 @@ public:
     [[nodiscard]] prediction batch_done_then_close(bool close_existing);
     /// `socket` 0 names no connection at all.
     [[nodiscard]] prediction handler_returned(socket_handle socket, core::outcome result);
-    [[nodiscard]] prediction writer_failed(socket_handle socket);
-    [[nodiscard]] prediction peer_gone(socket_handle socket);
+    [[nodiscard]] prediction bytes_buffered(socket_handle socket, std::uint64_t bytes);
+    [[nodiscard]] prediction bytes_flushed(socket_handle socket, std::uint64_t bytes);
+    [[nodiscard]] prediction write_failed(socket_handle socket, int error_value);
+    /// `socket` 0 stands for an id that names no connection (never issued).
+    [[nodiscard]] prediction extra_completion(socket_handle socket);
     [[nodiscard]] prediction socket_closed(socket_handle socket);
-    /// An id the core never issued (a generation from the future): always refused.
-    [[nodiscard]] static prediction forged_id();
+    /// An id the core never issued (a generation from the future) in a connection
+    /// event: refused as unknown, or first as writerless on a socket-form server.
+    [[nodiscard]] prediction forged_id(bool writer_event) const;
+    [[nodiscard]] prediction reserve_held(bool held);
     [[nodiscard]] prediction listener_closed();
-    [[nodiscard]] prediction close(bool close_existing, time_ns drain_deadline_ns);
+    [[nodiscard]] prediction close(bool close_existing, time_ns drain_timeout_ns);
     [[nodiscard]] prediction set_drop(bool drop);
     /// The clock moves on; with `fire`, the driver's timer reports it.
     [[nodiscard]] prediction time_passes(time_ns delta_ns, bool fire);
@@ -121,8 +163,11 @@ public:
     [[nodiscard]] std::uint32_t free_slots() const;
     /// Whether the harness can name this socket's connection by id.
     [[nodiscard]] bool knows(socket_handle socket) const;
+    /// Whether connections have writers (the `create` form).
+    [[nodiscard]] bool writes() const { return form == core::connection_form::reader_writer; }
 
     core::options opts;
+    core::connection_form form;
     time_ns clock_ns = clock_start_ns;  // the driver's clock
     time_ns server_now_ns = never_ns;   // the time of the last event the core accepted
     bool drop = false;
@@ -143,6 +188,7 @@ public:
     time_ns back_off_until_ns = never_ns;
     time_ns back_off_next_ns = back_off_first_ns;
     bool shed_next = false;
+    reserve_phase reserve = reserve_phase::unused;
     std::optional<int> fatal_owed;
 
     bool close_fired = false;
@@ -162,10 +208,23 @@ private:
     /// What follows any event once its own effects are out: the listener's
     /// close, a fatal error's report, completions, the next accept step.
     void settle(std::vector<std::string>& out);
-    void begin_close(bool close_existing, time_ns drain_deadline_ns, std::vector<std::string>& out);
+    void begin_close(bool close_existing, time_ns drain_timeout_ns, std::vector<std::string>& out);
     void drain(std::vector<std::string>& out);
+    /// The server closes the connection's socket now (if it is still open); its
+    /// writer, if still flushing, is discarded.
     void close_socket(socket_handle socket, std::vector<std::string>& out);
-    void decide(socket_handle socket, core::outcome result, std::vector<std::string>& out);
+    void decide(socket_handle socket, core::outcome result, bool by_writer,
+                std::vector<std::string>& out);
+    // The writer's books and what the core makes of them (SEMANTICS.md section 7).
+    [[nodiscard]] time_ns writer_deadline_ns(const writer_books& w) const;
+    void stop_writer(writer_books& w, core::writer_status status) const;
+    [[nodiscard]] bool take_write(writer_books& w, std::uint64_t bytes) const;
+    void check_writer(writer_books& w) const;
+    void judge_writer(socket_handle socket, std::vector<std::string>& out);
+    void look_again(connection& c) const;
+    void look_at_due_writers(std::vector<std::string>& out);
+    [[nodiscard]] std::optional<core::event_error> check_writer_event(socket_handle socket) const;
+    [[nodiscard]] bool can_start_step() const;
     void release(socket_handle socket, std::vector<std::string>& out);
     void drop_batch(std::uint64_t& counter, std::vector<std::string>& out);
     [[nodiscard]] prediction finish_batch(std::optional<bool> close_in_first_handler);
