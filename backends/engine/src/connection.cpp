@@ -101,6 +101,7 @@ void connection::handler_ended(std::exception_ptr error) {
     BERTH_ASSERT(!handler_done_);
     handler_done_ = true;
     handler_error_ = error;
+    flush();  // what it wrote last goes out: the final flush
     if (io_ != nullptr) io_->on_handler_done();
     const core::outcome result = error ? core::outcome::error : core::outcome::ok;
     owner_->feed(core::events::handler_returned{id_, result});  // may release *this

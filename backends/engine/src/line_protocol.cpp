@@ -29,6 +29,7 @@ std::string_view flood_chunk() {
 
 task<> serve_line_protocol(address /*peer*/, reader& r, writer& w) {
     std::string bytes;
+    std::string reply;  // kept: its memory serves every line
     // Bounded by the stream: every turn consumes a line or ends it.
     for (;;) {
         const std::optional<std::string_view> line = co_await r.read_line_view();
@@ -48,30 +49,28 @@ task<> serve_line_protocol(address /*peer*/, reader& r, writer& w) {
                     if (!co_await w.flushed()) co_return;
                 }
                 continue;
-            case line_command_kind::sleep: {
-                // The line's view dies with the next read, not with a sleep.
-                const std::string echo(*line);
+            case line_command_kind::sleep:
+                reply.assign(*line).push_back('\n');
                 co_await sleep_for(std::chrono::milliseconds(command.amount));
-                w.write(echo);
-                w.write("\n");
+                w.write(reply);
                 continue;
-            }
             case line_command_kind::read:
                 bytes.resize(command.amount);
                 if (co_await r.read_exactly(bytes) < bytes.size()) co_return;  // the peer left
                 w.write(read_answer(bytes));
                 continue;
         }
-        w.write(*line);
-        w.write("\n");
+        reply.assign(*line).push_back('\n');
+        w.write(reply);
     }
 }
 
 task<> serve_line_protocol(address /*peer*/, stream& s) {
     reader r(s);
     std::string bytes;
+    std::string reply;
     for (;;) {
-        std::optional<std::string> line = co_await r.read_line();
+        const std::optional<std::string_view> line = co_await r.read_line_view();
         if (!line) co_return;
         const line_command command = parse_line_command(*line);
         switch (command.kind) {
@@ -86,16 +85,18 @@ task<> serve_line_protocol(address /*peer*/, stream& s) {
                 }
                 continue;
             case line_command_kind::sleep:
+                reply.assign(*line).push_back('\n');
                 co_await sleep_for(std::chrono::milliseconds(command.amount));
-                break;
+                if (co_await s.write(reply)) co_return;
+                continue;
             case line_command_kind::read:
                 bytes.resize(command.amount);
                 if (co_await r.read_exactly(bytes) < bytes.size()) co_return;
                 if (co_await s.write(read_answer(bytes))) co_return;
                 continue;
         }
-        line->push_back('\n');
-        if (co_await s.write(*line)) co_return;  // the peer went away
+        reply.assign(*line).push_back('\n');
+        if (co_await s.write(reply)) co_return;  // the peer went away
     }
 }
 

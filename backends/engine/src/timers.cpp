@@ -86,10 +86,12 @@ void connection::resume_after(std::coroutine_handle<> h, std::chrono::nanosecond
          delay_ns > core::no_deadline_ns - now_ns ? core::no_deadline_ns : now_ns + delay_ns);
 }
 
+// The handler suspends here, for whatever it awaits: what it wrote goes out now.
 void connection::wait(waiting_for what, berth::detail::operation* op, std::coroutine_handle<> h,
                       core::time_ns deadline_ns) {
     BERTH_ASSERT(waiting_ == waiting_for::nothing);  // one operation at a time
     BERTH_ASSERT(h);
+    flush();
     waiting_ = what;
     op_ = op;
     sleeper_ = h;

@@ -3,9 +3,11 @@
 // final flush is over) are the core's (core/src/writer_books.cpp): the engine tells
 // it what was written and what went out, and moves the bytes.
 //
-// A write starts the flush at once when nothing is in flight, so a lone reply costs
-// no trip through the loop; what is written while a write is in flight goes out
-// together with the next one.
+// What a handler writes goes out when it next awaits something (or ends): the
+// replies to a burst of requests the reader already holds leave in one write, and a
+// reply written in pieces leaves whole, without a trip through the loop. What is
+// written while a write is in flight goes out with the next one, as soon as the one
+// in flight completes.
 #include <algorithm>
 
 #include "berth/core/detail/assert.hpp"
@@ -27,7 +29,6 @@ void connection::write(std::string_view data) {
     const core::writer_tracker* books = owner_->core_.writer_of(id_);
     if (books == nullptr || !books->accepts_writes() || closing_) return;  // refused: dropped
     output_.append(data);
-    flush();
 }
 
 void connection::flush() {
