@@ -9,6 +9,12 @@
 // drop mode drops a whole batch; accept runs out of descriptors and backs off
 // until a timer; then close with close_existing_connections, its completions, and
 // the final statistics and description.
+//
+// Then a second server, of the `create` form, whose handlers write through a
+// buffered writer the core keeps the books of: a handler's end waits for its
+// writer's final flush, a write beyond the buffer limit fails its connection (and a
+// write after that is late), and a final flush that runs out of time closes the
+// socket with bytes still unsent.
 #include <cerrno>
 #include <cstdlib>
 #include <exception>
@@ -115,6 +121,75 @@ void run_scenario(demo_world& w) {
     w.finish(expected);
 }
 
+void run_create_scenario(demo_world& w) {
+    w.start("wait_readable");
+
+    w.advance_to(1 * ms);
+    w.clients_arrive(2);
+    w.readable("accept_batch(max 2)");
+    w.accept_next("");
+    w.accept_next("");
+    w.batch_done("start_handler(0.1 c1), start_handler(1.1 c2), notice(at_limit)");
+
+    // c1 writes more than the kernel takes at once; its oldest byte sets the timer.
+    w.advance_to(2 * ms);
+    w.handler_writes("c1", 3000, "timer(t=2002.000ms)");
+    w.advance_to(3 * ms);
+    w.kernel_takes("c1", 1000, "timer(t=2002.000ms)");
+    // The handler is done, its writer is not: the socket stays open for the final
+    // flush, for at most final_flush_timeout (1 s).
+    w.advance_to(4 * ms);
+    w.handler_returns("c1", outcome::ok, "timer(t=1004.000ms)");
+    w.advance_to(5 * ms);
+    w.kernel_takes("c1", 2000, "close_socket(0.1 c1)");
+    w.advance_to(5200 * us);
+    w.socket_closed("c1", "release_connection(0.1 c1 ok), wait_readable");
+
+    // c2 writes more than buffer_limit_bytes (4096): the writer fails the connection
+    // at once; what c2's handler writes after that is late.
+    w.advance_to(6 * ms);
+    w.handler_writes("c2", 5000, "close_socket(1.1 c2)");
+    w.advance_to(6100 * us);
+    w.handler_writes("c2", 10, "notice(late_write 1.1)");
+    w.socket_closed("c2", "");
+    w.advance_to(7 * ms);
+    w.handler_returns("c2", outcome::ok,
+                      "notice(late_handler_result 1.1), release_connection(1.1 c2 error by the "
+                      "writer (too_full: 5000 bytes refused, 0 held, limit 4096), policy call)");
+
+    // c3's peer reads nothing: the final flush gives up after a second.
+    w.advance_to(8 * ms);
+    w.clients_arrive(1);
+    w.readable("accept_batch(max 2)");
+    w.accept_next("");
+    w.accept_fails(EAGAIN, "");
+    w.batch_done("start_handler(0.2 c3), wait_readable");
+    w.advance_to(9 * ms);
+    w.handler_writes("c3", 500, "timer(t=2009.000ms)");
+    w.advance_to(10 * ms);
+    w.handler_returns("c3", outcome::ok, "timer(t=1010.000ms)");
+    w.timer_fires("close_socket(0.2 c3)");
+    w.socket_closed("c3", "release_connection(0.2 c3 ok)");
+
+    w.advance_to(1100 * ms);
+    w.close(false, "close_listener");
+    w.listener_closed("complete_close, complete_handlers_finished");
+
+    berth::core::statistics expected;
+    expected.accepted = 3;
+    expected.handlers_started = 3;
+    expected.handler_ok = 2;      // c1, c3
+    expected.handler_errors = 1;  // c2, too full
+    expected.late_handler_results = 1;
+    expected.late_writes = 1;
+    expected.writer_failures = 1;
+    expected
+        .accept_errors[static_cast<std::size_t>(berth::core::accept_error_class::nothing_there)] =
+        1;
+    expected.times_at_limit = 1;
+    w.finish(expected);
+}
+
 }  // namespace
 
 int main() {
@@ -139,6 +214,28 @@ int main() {
         std::cerr << "berth-core-demo: FAILED: " << e.what() << '\n';
         return EXIT_FAILURE;
     }
-    std::cout << "\nberth-core-demo: the scenario ended as expected\n";
+    berth::core::options create_opts = opts;
+    create_opts.max_accepts_per_batch = 2;
+    create_opts.buffer_age_limit_ns = 2 * berth::core::ns_per_s;
+    create_opts.buffer_limit_bytes = 4096;
+    create_opts.final_flush_timeout_ns = berth::core::ns_per_s;
+    if (const auto error = berth::core::validate(create_opts)) {
+        std::cerr << "berth-core-demo: bad options: " << error->message << '\n';
+        return EXIT_FAILURE;
+    }
+    std::cout << "\nberth-core-demo, the create form: max_connections 2, max_accepts_per_batch 2, "
+                 "buffer_age_limit 2 s, buffer_limit_bytes 4096, final_flush_timeout 1 s\n\n";
+    try {
+        demo_world world(create_opts, std::cout, berth::core::connection_form::reader_writer);
+        run_create_scenario(world);
+    } catch (const berth::demo::scenario_failure& failure) {
+        std::cout.flush();
+        std::cerr << "berth-core-demo: FAILED at " << failure.what() << '\n';
+        return EXIT_FAILURE;
+    } catch (const std::exception& e) {
+        std::cerr << "berth-core-demo: FAILED: " << e.what() << '\n';
+        return EXIT_FAILURE;
+    }
+    std::cout << "\nberth-core-demo: both scenarios ended as expected\n";
     return EXIT_SUCCESS;
 }

@@ -14,6 +14,10 @@ std::string time_text(core::time_ns t_ns) {
     return buffer;
 }
 
+std::string duration_text(core::time_ns d_ns) {
+    return time_text(d_ns).substr(2);
+}
+
 std::string id_text(core::connection_id id) {
     return std::to_string(id.index) + "." + std::to_string(id.generation);
 }

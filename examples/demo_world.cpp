@@ -16,7 +16,7 @@ constexpr int actions_per_event_max = 1'000;
 // Client sockets are numbered from here, so that they read apart from slot ids.
 constexpr core::socket_handle first_client_socket = 101;
 // Width of the time column, so that the events line up.
-constexpr std::size_t time_column_width = 11;
+constexpr std::size_t time_column_width = 12;
 
 std::string join(const std::vector<std::string>& parts) {
     std::string out;
@@ -33,7 +33,8 @@ std::string outcome_text(core::outcome result) {
 
 }  // namespace
 
-demo_world::demo_world(const core::options& opts, std::ostream& out) : server_(opts), out_(out) {}
+demo_world::demo_world(const core::options& opts, std::ostream& out, core::connection_form form)
+    : server_(opts, form), out_(out) {}
 
 void demo_world::fail(const std::string& why) const {
     throw scenario_failure(time_text(now_ns_) + ": " + why);
@@ -125,6 +126,14 @@ std::string demo_world::describe(const core::event& ev) {
     if (const auto* close = std::get_if<events::close_requested>(&ev)) {
         return close->close_existing_connections ? "close(close_existing_connections)" : "close";
     }
+    if (const auto* written = std::get_if<events::bytes_buffered>(&ev)) {
+        return "bytes_buffered(" + connection_text(written->id, by_id(written->id).socket) + ", " +
+               std::to_string(written->bytes) + ")";
+    }
+    if (const auto* flushed = std::get_if<events::bytes_flushed>(&ev)) {
+        return "bytes_flushed(" + connection_text(flushed->id, by_id(flushed->id).socket) + ", " +
+               std::to_string(flushed->bytes) + ")";
+    }
     if (const auto* drop = std::get_if<events::drop_mode_set>(&ev)) {
         return std::string("drop_mode_set(") + (drop->drop_incoming_connections ? "on" : "off") +
                ")";
@@ -202,6 +211,11 @@ std::string demo_world::execute(const core::action& a) {
         if (c.handler_started && c.id != close->id) fail("close_socket names the wrong id");
         c.id = close->id;
         c.close_requested = true;
+        if (c.held > 0) {
+            follow_ups_.push_back("writer: " + std::to_string(c.held) + " bytes of " + c.name +
+                                  " never sent are dropped with the socket");
+            c.held = 0;
+        }
         return "close_socket(" + connection_text(close->id, close->socket) +
                (close->handler_started ? ")" : ", no handler)");
     }
@@ -233,12 +247,28 @@ std::string demo_world::execute(const core::action& a) {
         c.released = true;
         std::string text = "release_connection(" + connection_text(release->id, c.socket) + " " +
                            outcome_text(release->result);
+        if (release->decided_by == core::result_source::writer) {
+            text += std::string(" by the writer");
+            const core::writer_failure& f = release->writer;
+            if (f.status == core::writer_status::too_full) {
+                text += " (too_full: " + std::to_string(f.bytes_refused) + " bytes refused, " +
+                        std::to_string(f.bytes_held) + " held, limit " +
+                        std::to_string(f.limit_bytes) + ")";
+            } else if (f.status == core::writer_status::too_old) {
+                text += " (too_old: " + std::to_string(f.bytes_held) + " bytes waited " +
+                        duration_text(f.age_ns) + ")";
+            } else if (f.status == core::writer_status::failed) {
+                text += " (failed: " + errno_text(f.error_value) + ")";
+            }
+        }
         if (release->policy != core::policy_action::none) {
             text += std::string(", policy ") + core::to_string(release->policy);
         }
         if (release->policy == core::policy_action::call) {
-            follow_ups_.push_back("policy call: on_handler_error(" + c.name +
-                                  ", \"the handler failed\")");
+            const char* why = release->decided_by == core::result_source::writer
+                                  ? "the writer failed"
+                                  : "the handler failed";
+            follow_ups_.push_back("policy call: on_handler_error(" + c.name + ", \"" + why + "\")");
         } else if (release->policy == core::policy_action::raise) {
             fail("the core asked to raise, which this scenario's policy never does");
         }
@@ -248,13 +278,19 @@ std::string demo_world::execute(const core::action& a) {
         std::string text = std::string("notice(") + core::to_string(notice->kind);
         if (notice->kind == core::notice_kind::accept_resources_exhausted) {
             text += " " + errno_text(notice->error_value);
-        } else if (notice->kind == core::notice_kind::late_handler_result) {
+        } else if (notice->kind == core::notice_kind::late_handler_result ||
+                   notice->kind == core::notice_kind::late_write ||
+                   notice->kind == core::notice_kind::extra_completion) {
             text += " " + id_text(notice->id);
         }
         return text + ")";
     }
     if (const auto* raise = std::get_if<actions::raise_accept_error>(&a)) {
         fail("the core raised a fatal accept error (" + errno_text(raise->error_value) + ")");
+    }
+    if (std::holds_alternative<actions::hold_reserve>(a) ||
+        std::holds_alternative<actions::release_reserve>(a)) {
+        fail("the core asked about a reserve, which only a shedding server keeps");
     }
     if (std::holds_alternative<actions::complete_close>(a)) {
         if (close_completed_) fail("the core completed close twice");
@@ -341,6 +377,30 @@ void demo_world::set_drop_mode(bool on, std::string_view expected) {
     step(core::events::drop_mode_set{on}, expected);
 }
 
+void demo_world::handler_writes(std::string_view name, std::uint64_t bytes,
+                                std::string_view expected) {
+    client& c = by_name(name);
+    if (!c.handler_started || c.handler_returned) fail(c.name + "'s handler is not running");
+    step(core::events::bytes_buffered{c.id, bytes}, expected);
+    const core::writer_tracker* w = server_.writer_of(c.id);
+    if (w == nullptr) fail(c.name + " has no writer: the server is not of the create form");
+    if (w->accepts_writes()) {
+        c.held += bytes;
+        say("writer: " + c.name + " holds " + std::to_string(c.held) + " bytes");
+    } else {
+        say("writer: the bytes are not taken (" + std::string(core::to_string(w->status())) + ")");
+    }
+    if (w->bytes_waiting() != c.held) fail("the core's books and the writer disagree");
+}
+
+void demo_world::kernel_takes(std::string_view name, std::uint64_t bytes,
+                              std::string_view expected) {
+    client& c = by_name(name);
+    if (bytes > c.held) fail("the script flushes more than " + c.name + "'s writer holds");
+    c.held -= bytes;
+    step(core::events::bytes_flushed{c.id, bytes}, expected);
+}
+
 void demo_world::timer_fires(std::string_view expected) {
     if (timer_ns_ == core::no_deadline_ns) fail("the script fires a timer nobody armed");
     now_ns_ = std::max(now_ns_, timer_ns_);
@@ -398,6 +458,9 @@ void demo_world::finish(const core::statistics& expected) {
     expect("handler_ok", got.handler_ok, expected.handler_ok);
     expect("handler_errors", got.handler_errors, expected.handler_errors);
     expect("late_handler_results", got.late_handler_results, expected.late_handler_results);
+    expect("late_writes", got.late_writes, expected.late_writes);
+    expect("extra_completions", got.extra_completions, expected.extra_completions);
+    expect("writer_failures", got.writer_failures, expected.writer_failures);
     for (int i = 0; i < core::accept_error_class_count; ++i) {
         const auto c = static_cast<accept_error_class>(i);
         expect(core::to_string(c), got.accept_errors_of(c), expected.accept_errors_of(c));

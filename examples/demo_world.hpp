@@ -1,6 +1,7 @@
 // A scripted world around one berth::core::server: a virtual clock, a "kernel"
-// that queues clients, and a driver that feeds the core one event at a time,
-// executes the actions it answers with, and prints one line per event.
+// that queues clients (and, for the `create` form, takes what their writers hold),
+// and a driver that feeds the core one event at a time, executes the actions it
+// answers with, and prints one line per event.
 //
 // Every step names the actions the script expects; the world also checks on its
 // own that the core keeps its promises (invariant() after every call, no handler
@@ -28,7 +29,8 @@ public:
 
 class demo_world {
 public:
-    demo_world(const core::options& opts, std::ostream& out);
+    demo_world(const core::options& opts, std::ostream& out,
+               core::connection_form form = core::connection_form::socket);
 
     /// A narration line at the current time.
     void say(std::string_view what);
@@ -52,6 +54,11 @@ public:
     void listener_closed(std::string_view expected);
     void close(bool close_existing_connections, std::string_view expected);
     void set_drop_mode(bool on, std::string_view expected);
+    // The `create` form: the client's handler writes `bytes` (the writer keeps them
+    // only if the core's books take them), and the kernel takes `bytes` of what the
+    // writer holds.
+    void handler_writes(std::string_view client, std::uint64_t bytes, std::string_view expected);
+    void kernel_takes(std::string_view client, std::uint64_t bytes, std::string_view expected);
     /// Moves the clock to the armed timer's deadline and reports timer_fired.
     void timer_fires(std::string_view expected);
 
@@ -85,6 +92,7 @@ private:
         bool close_requested = false;
         bool released = false;
         int closes = 0;
+        std::uint64_t held = 0;  // what the client's writer holds (the `create` form)
     };
 
     void step(const core::event& ev, std::string_view expected);
