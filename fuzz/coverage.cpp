@@ -7,19 +7,34 @@ namespace berth::fuzz {
 namespace {
 
 // In the order of the core::action variant.
-constexpr std::array<const char*, 12> action_names = {
-    "idle",         "wait_readable",        "accept_batch",   "start_handler",
-    "close_socket", "close_dropped_socket", "close_listener", "release_connection",
-    "notice",       "raise_accept_error",   "complete_close", "complete_handlers_finished",
+constexpr std::array<const char*, 14> action_names = {
+    "idle",           "wait_readable",
+    "hold_reserve",   "release_reserve",
+    "accept_batch",   "start_handler",
+    "close_socket",   "close_dropped_socket",
+    "close_listener", "release_connection",
+    "notice",         "raise_accept_error",
+    "complete_close", "complete_handlers_finished",
 };
 static_assert(action_names.size() == std::variant_size_v<core::action>,
               "a new action kind needs a name here and a corpus input that reaches it");
 
-constexpr std::array<core::notice_kind, 4> all_notices = {
+constexpr std::array<core::notice_kind, 6> all_notices = {
     core::notice_kind::at_limit,
     core::notice_kind::accept_resources_exhausted,
     core::notice_kind::late_handler_result,
     core::notice_kind::drain_deadline_reached,
+    core::notice_kind::late_write,
+    core::notice_kind::extra_completion,
+};
+
+// The statuses a writer that decided a result leaves in the release: open for a
+// departed peer (an ok result, nothing to describe), else its failure.
+constexpr std::array<core::writer_status, 4> writer_decisions = {
+    core::writer_status::open,
+    core::writer_status::too_old,
+    core::writer_status::too_full,
+    core::writer_status::failed,
 };
 
 constexpr std::array<core::policy_action, 4> all_policies = {
@@ -37,6 +52,9 @@ void coverage::saw(const core::action& a) {
         ++notices_[static_cast<std::size_t>(n->kind)];
     } else if (const auto* r = std::get_if<core::actions::release_connection>(&a)) {
         ++policies_[static_cast<std::size_t>(r->policy)];
+        if (r->decided_by == core::result_source::writer) {
+            ++writer_decisions_[static_cast<std::size_t>(r->writer.status)];
+        }
     } else if (const auto* b = std::get_if<core::actions::accept_batch>(&a)) {
         if (b->shed) ++shed_batches_;
     }
@@ -62,6 +80,12 @@ std::vector<std::string> coverage::missing() const {
             out.emplace_back(std::string("release with policy ") + core::to_string(policy));
         }
     }
+    for (const core::writer_status status : writer_decisions) {
+        if (writer_decisions_[static_cast<std::size_t>(status)] == 0) {
+            out.emplace_back(std::string("release decided by a writer, ") +
+                             core::to_string(status));
+        }
+    }
     for (std::size_t i = 1; i < refusals_.size(); ++i) {
         if (refusals_[i] == 0) {
             out.emplace_back(std::string("refusal: ") +
@@ -83,6 +107,10 @@ void coverage::print(std::ostream& os) const {
     for (const core::policy_action policy : all_policies) {
         os << "  release with policy " << core::to_string(policy) << ": "
            << policies_[static_cast<std::size_t>(policy)] << '\n';
+    }
+    for (const core::writer_status status : writer_decisions) {
+        os << "  release decided by a writer, " << core::to_string(status) << ": "
+           << writer_decisions_[static_cast<std::size_t>(status)] << '\n';
     }
     os << "  accept_batch with shed: " << shed_batches_ << '\n';
     for (std::size_t i = 1; i < refusals_.size(); ++i) {

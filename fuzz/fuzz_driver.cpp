@@ -39,13 +39,37 @@ constexpr std::uint32_t forged_generations = 0x1000;
 
 }  // namespace
 
-fuzz_driver::fuzz_driver(const core::options& opts) : server_(opts) {
+fuzz_driver::fuzz_driver(const core::options& opts, core::connection_form form)
+    : server_(opts, form), form_(form) {
     drain();
 }
 
 void fuzz_driver::check_invariant(const char* where) const {
     if (const char* broken = server_.check_invariant()) {
         fail(std::string("invariant broken ") + where + ": " + broken);
+    }
+}
+
+// The core's books of each writer against the driver's: a writer flushes exactly
+// while its socket's close has not been asked for, and then holds what the driver
+// kept for it.
+void fuzz_driver::check_writers() const {
+    for (const core::connection_id id : live_ids_) {
+        const connection& c = connections_.at(key_of(id));
+        const core::writer_tracker* w = server_.writer_of(id);
+        if (form_ == core::connection_form::socket) {
+            require(w == nullptr, "a socket-form connection has a writer");
+            continue;
+        }
+        require(w != nullptr, "a live create connection has no writer");
+        if (!c.started) continue;
+        const bool flushing = !c.closing && !c.closed;
+        require(w->flushing() == flushing,
+                "a writer flushes on a closing socket, or stopped on an open one");
+        require(w->bytes_waiting() == (flushing ? c.held : 0),
+                "the core's writer holds other bytes than the driver");
+        require(!flushing || w->status() != core::writer_status::final_flush || c.returned,
+                "a final flush before the handler returned");
     }
 }
 
@@ -141,6 +165,8 @@ void fuzz_driver::drain() {
             require(deadline_ns_ == core::no_deadline_ns || deadline_ns_ > server_.now_ns(),
                     "the core asked for a timer that is already due");
             require(!readable_reported_, "listener_readable accepted but no accept_batch");
+            require(!shed_batch_owed_, "a reserve released for a shed batch that never came");
+            if (!writer_check_deferred_) check_writers();
             require(server_.accept_batch_wants_more() == (batching_ && !batch_ended_),
                     "accept_batch_wants_more disagrees with the batch's results");
             return;
@@ -148,7 +174,7 @@ void fuzz_driver::drain() {
         take(a);
         if (close_in_next_handler_ && std::holds_alternative<core::actions::start_handler>(a)) {
             close_in_next_handler_ = false;
-            close(close_existing_in_handler_, -1);
+            close(close_existing_in_handler_, core::no_deadline_ns);
         }
     }
     fail("the core never went idle");
@@ -156,13 +182,36 @@ void fuzz_driver::drain() {
 
 void fuzz_driver::take(const core::action& a) {
     const core::options& o = server_.opts();
+    const bool shed_batch_owed = shed_batch_owed_;
+    shed_batch_owed_ = false;
+    if (shed_batch_owed) {
+        const auto* batch = std::get_if<core::actions::accept_batch>(&a);
+        require(batch != nullptr && batch->shed,
+                "release_reserve for a shed batch not followed by the batch");
+    }
     std::visit(
         [&](const auto& x) {
             using type = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<type, core::actions::wait_readable>) {
                 require(!waiting_readable_ && !batching_, "wait_readable with a step outstanding");
                 require(!server_.is_closed(), "wait_readable after close");
+                require(!hold_outstanding_, "wait_readable while a hold is outstanding");
                 waiting_readable_ = true;
+            } else if constexpr (std::is_same_v<type, core::actions::hold_reserve>) {
+                require(o.on_accept_exhaustion == core::exhaustion_mode::shed,
+                        "hold_reserve in back_off mode");
+                require(!hold_outstanding_ && !holds_reserve_, "hold_reserve with one held");
+                require(!server_.is_closed(), "hold_reserve after close");
+                require(!waiting_readable_ && !batching_, "hold_reserve with a step outstanding");
+                hold_outstanding_ = true;
+            } else if constexpr (std::is_same_v<type, core::actions::release_reserve>) {
+                require(holds_reserve_, "release_reserve with no reserve held");
+                holds_reserve_ = false;
+                // Either for the shed batch that comes next, or because the listener closes.
+                if (server_.listener() == core::listener_state::open) {
+                    require(readable_reported_, "release_reserve outside a shed batch");
+                    shed_batch_owed_ = true;
+                }
             } else if constexpr (std::is_same_v<type, core::actions::accept_batch>) {
                 require(readable_reported_, "accept_batch before the listener was readable");
                 require(x.max_sockets >= 1 && x.max_sockets <= o.max_accepts_per_batch,
@@ -204,6 +253,7 @@ void fuzz_driver::take(const core::action& a) {
                 require(c->started == x.handler_started, "close_socket's handler_started is wrong");
                 require(!c->closing && !c->closed, "close_socket twice for one connection");
                 c->closing = true;
+                c->held = 0;  // what the writer still holds is dropped with the socket
                 require(++handles_[x.socket].closes == 1, "a socket closed twice");
             } else if constexpr (std::is_same_v<type, core::actions::close_dropped_socket>) {
                 const auto h = handles_.find(x.socket);
@@ -235,11 +285,38 @@ void fuzz_driver::take(const core::action& a) {
                 if (x.policy == core::policy_action::raise) {
                     require(server_.is_closed(), "raise policy without the server closing");
                 }
+                const core::writer_status s = x.writer.status;
+                const bool failure = s == core::writer_status::too_old ||
+                                     s == core::writer_status::too_full ||
+                                     s == core::writer_status::failed;
+                if (x.decided_by == core::result_source::writer) {
+                    require(form_ == core::connection_form::reader_writer,
+                            "a writer decided on a server without writers");
+                    require(failure == (x.result == core::outcome::error),
+                            "a writer's error without its failure, or a failure with an ok");
+                } else {
+                    require(s == core::writer_status::open, "a failure on a handler's result");
+                }
+                if (s == core::writer_status::too_full) {
+                    require(x.writer.bytes_held + x.writer.bytes_refused > x.writer.limit_bytes &&
+                                x.writer.limit_bytes == o.buffer_limit_bytes,
+                            "a too-full writer whose write would have fitted");
+                }
+                if (s == core::writer_status::too_old) {
+                    require(x.writer.age_ns > o.buffer_age_limit_ns &&
+                                x.writer.limit_ns == o.buffer_age_limit_ns,
+                            "a too-old writer that was not too old");
+                }
             } else if constexpr (std::is_same_v<type, core::actions::notice>) {
                 if (x.kind == core::notice_kind::late_handler_result) {
                     const connection* c = live(x.id);
                     require(c != nullptr && c->returned,
                             "late-result notice for no returned handler");
+                } else if (x.kind == core::notice_kind::late_write) {
+                    const connection* c = live(x.id);
+                    require(c != nullptr && c->started, "late-write notice for no live writer");
+                } else if (x.kind == core::notice_kind::extra_completion) {
+                    // Any id at all: the handler's misuse, reported as it came.
                 } else {
                     require(x.id == core::connection_id{}, "a server notice names a connection");
                 }
@@ -321,20 +398,62 @@ void fuzz_driver::handler_returned(core::connection_id id, core::outcome result)
     feed(core::events::handler_returned{id, result}, expected, "handler_returned");
 }
 
-void fuzz_driver::writer_failed(core::connection_id id) {
-    core::event_error expected = connection_error(id);
-    if (expected == core::event_error::none && !live(id)->started) {
-        expected = core::event_error::handler_not_running;
-    }
-    feed(core::events::writer_failed{id}, expected, "writer_failed");
+core::event_error fuzz_driver::writer_error(core::connection_id id, bool writing) const {
+    if (form_ != core::connection_form::reader_writer) return core::event_error::no_writer;
+    const core::event_error error = connection_error(id);
+    if (error != core::event_error::none) return error;
+    const connection& c = connections_.at(key_of(id));
+    if (!c.started || (writing && !c.running)) return core::event_error::handler_not_running;
+    return core::event_error::none;
 }
 
-void fuzz_driver::peer_gone(core::connection_id id) {
-    core::event_error expected = connection_error(id);
-    if (expected == core::event_error::none && !live(id)->started) {
-        expected = core::event_error::handler_not_running;
+void fuzz_driver::bytes_buffered(core::connection_id id, std::uint64_t bytes) {
+    const core::event_error expected = writer_error(id, true);
+    // Whether the bytes were taken is known only after the event: the writers are
+    // checked once the driver has kept them.
+    writer_check_deferred_ = true;
+    feed(core::events::bytes_buffered{id, bytes}, expected, "bytes_buffered");
+    writer_check_deferred_ = false;
+    if (expected != core::event_error::none) return;
+    // The driver keeps the bytes only if the core's books took them.
+    const core::writer_tracker* w = server_.writer_of(id);
+    require(w != nullptr, "a running handler's writer is gone");
+    connection* c = live(id);
+    if (w->accepts_writes()) c->held += bytes;
+    check_writers();
+}
+
+void fuzz_driver::bytes_flushed(core::connection_id id, std::uint64_t bytes) {
+    core::event_error expected = writer_error(id, false);
+    if (expected == core::event_error::none) {
+        const connection& c = connections_.at(key_of(id));
+        if (!c.closing && !c.closed && bytes > c.held) {
+            expected = core::event_error::flushed_more_than_buffered;
+        }
     }
-    feed(core::events::peer_gone{id}, expected, "peer_gone");
+    connection* c = expected == core::event_error::none ? live(id) : nullptr;
+    // Once the socket's close was asked for, the kernel's reports change nothing.
+    const bool counts = c != nullptr && !c->closing && !c->closed;
+    if (counts) c->held -= bytes;
+    feed(core::events::bytes_flushed{id, bytes}, expected, "bytes_flushed");
+}
+
+void fuzz_driver::write_failed(core::connection_id id, int error_value) {
+    feed(core::events::write_failed{id, error_value}, writer_error(id, false), "write_failed");
+}
+
+void fuzz_driver::extra_completion(core::connection_id id) {
+    feed(core::events::extra_completion{id}, core::event_error::none, "extra_completion");
+}
+
+void fuzz_driver::reserve_held(bool held) {
+    const core::event_error expected =
+        hold_outstanding_ ? core::event_error::none : core::event_error::reserve_not_requested;
+    if (expected == core::event_error::none) {
+        hold_outstanding_ = false;
+        holds_reserve_ = held;
+    }
+    feed(core::events::reserve_held{held}, expected, "reserve_held");
 }
 
 void fuzz_driver::socket_closed(core::connection_id id) {
@@ -352,10 +471,9 @@ void fuzz_driver::listener_closed() {
          "listener_closed");
 }
 
-void fuzz_driver::close(bool close_existing, core::time_ns drain_after_ns) {
-    const core::time_ns deadline =
-        drain_after_ns < 0 ? core::no_deadline_ns : now_ns_ + drain_after_ns;
-    feed(core::events::close_requested{close_existing, deadline}, core::event_error::none,
+void fuzz_driver::close(bool close_existing, core::time_ns drain_timeout_ns) {
+    feed(core::events::close_requested{close_existing, drain_timeout_ns},
+         drain_timeout_ns < 0 ? core::event_error::negative_drain_timeout : core::event_error::none,
          "close_requested");
 }
 
@@ -380,6 +498,7 @@ void fuzz_driver::event_in_the_past() {
 }
 
 void fuzz_driver::next_natural_step() {
+    if (hold_outstanding_) return reserve_held(true);
     if (waiting_readable_) return readable();
     if (batching_) {
         if (batch_ended_) return batch_done();
@@ -389,6 +508,10 @@ void fuzz_driver::next_natural_step() {
     for (const core::connection_id id : live_ids_) {
         const connection& c = connections_.at(key_of(id));
         if (!c.dead && c.closing) return socket_closed(id);
+    }
+    for (const core::connection_id id : live_ids_) {
+        const connection& c = connections_.at(key_of(id));
+        if (!c.dead && c.held > 0) return bytes_flushed(id, c.held);
     }
     for (const core::connection_id id : live_ids_) {
         const connection& c = connections_.at(key_of(id));
@@ -418,6 +541,21 @@ core::connection_id fuzz_driver::running_handler(std::uint32_t which) const {
     return running[which % running.size()];
 }
 
+core::connection_id fuzz_driver::holding_writer(std::uint32_t which) const {
+    std::vector<core::connection_id> holding;
+    for (const core::connection_id id : live_ids_) {
+        const connection& c = connections_.at(key_of(id));
+        if (!c.dead && c.held > 0) holding.push_back(id);
+    }
+    if (holding.empty() || which % 8 == 7) return running_handler(which);
+    return holding[which % holding.size()];
+}
+
+std::uint64_t fuzz_driver::held(core::connection_id id) const {
+    const auto found = connections_.find(key_of(id));
+    return found == connections_.end() ? 0 : found->second.held;
+}
+
 core::connection_id fuzz_driver::closing_socket(std::uint32_t which) const {
     std::vector<core::connection_id> closing;
     for (const core::connection_id id : live_ids_) {
@@ -429,17 +567,23 @@ core::connection_id fuzz_driver::closing_socket(std::uint32_t which) const {
 }
 
 bool fuzz_driver::outstanding() const {
-    return batching_ || listener_closing_ || finished_completions_ == 0 || !live_ids_.empty();
+    return batching_ || listener_closing_ || hold_outstanding_ || finished_completions_ == 0 ||
+           !live_ids_.empty();
 }
 
 void fuzz_driver::finish(bool close_existing) {
-    close(close_existing, -1);
+    close(close_existing, core::no_deadline_ns);
     for (int round = 0; round < finish_rounds_max && outstanding(); ++round) {
+        if (hold_outstanding_) reserve_held(round % 2 == 0);
         if (batching_) {
             if (!batch_ended_) accept_error(EAGAIN);
             batch_done();
         }
         if (listener_closing_) listener_closed();
+        // Final flushes still under way get their last bytes out.
+        for (const core::connection_id id : std::vector<core::connection_id>(live_ids_)) {
+            if (held(id) > 0 && live(id) != nullptr) bytes_flushed(id, held(id));
+        }
         std::vector<core::connection_id> closing;
         std::vector<core::connection_id> running;
         for (const core::connection_id id : live_ids_) {
@@ -459,6 +603,7 @@ void fuzz_driver::finish(bool close_existing) {
     require(server_.num_connections() == 0, "connections remain at the end");
     require(close_completions_ == 1, "complete_close did not fire exactly once");
     require(finished_completions_ == 1, "complete_handlers_finished did not fire exactly once");
+    require(!holds_reserve_ && !hold_outstanding_, "the reserve was not given back");
     for (const auto& [socket, h] : handles_) {
         if (h.closes != 1)
             fail("socket " + std::to_string(socket) + " was not closed exactly once");
