@@ -82,7 +82,8 @@ TEST_CASE("A final_flush_timeout of zero closes the socket as soon as the handle
     CHECK(d.server().writer_of(ids[0])->final_flush_timed_out());
 }
 
-TEST_CASE("The age limit still applies during the final flush; the handler's result stands") {
+TEST_CASE(
+    "The age limit still fails a writer in its final flush, and the handler's result stands") {
     core_driver d(writer_options(4, core::error_policy::call), reader_writer);  // age limit 10 s
     const auto ids = admit(d, {1});
     REQUIRE(d.write(ids[0], 300));
@@ -102,7 +103,8 @@ TEST_CASE("The age limit still applies during the final flush; the handler's res
     CHECK(releases[0].writer.status == core::writer_status::open);  // nothing attached
 }
 
-TEST_CASE("A write failing during the final flush closes at once; the handler's result stands") {
+TEST_CASE(
+    "A write failing during the final flush closes at once, and the handler's result stands") {
     for (const int e : {EPIPE, EIO}) {
         CAPTURE(e);
         core_driver d(writer_options(), reader_writer);

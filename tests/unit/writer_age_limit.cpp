@@ -216,7 +216,7 @@ TEST_CASE("A peer gone during the final flush ends it") {
 }
 
 TEST_CASE(
-    "Writes a sixteenth of the limit or more apart are dated apart; closer ones share the "
+    "Writes a sixteenth of the limit or more apart are dated apart, closer ones share the "
     "earlier date") {
     constexpr core::time_ns spacing_ns = limit_ns / 16;
     SUBCASE("exactly a sixteenth apart") {

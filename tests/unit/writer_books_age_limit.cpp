@@ -75,7 +75,7 @@ TEST_CASE("Flushing everything before the age limit restarts the clock") {
     CHECK(d.server().stats().writer_failures == 1);
 }
 
-TEST_CASE("A partial flush keeps the clock of the oldest byte still waiting") {
+TEST_CASE("A partial flush keeps the core's timer on the oldest byte still waiting") {
     core_driver d(writer_options(), reader_writer);
     const auto ids = admit(d, {1});
     REQUIRE(d.write(ids[0], 100));
