@@ -115,7 +115,7 @@ private:
         for (const core::action& a : d_.take())
             account(a);
         const core::server& s = d_.server();
-        if (const char* broken = s.check_invariant()) FAIL(broken);
+        if (const char* broken = s.check_invariant()) FAIL(std::string(broken));
         if (s.num_connections() > s.opts().max_connections) FAIL("num_connections over the limit");
         std::uint32_t live = 0;
         s.for_each_connection([&live](core::connection_id, core::socket_handle) { ++live; });
