@@ -1,4 +1,4 @@
-// berth-echo's Asio side: the line protocol of berth/asio/line_protocol.hpp on an
+// berth-echo's Asio side: berth-echo's one handler (echo_serve.hpp) on an
 // io_context, signals through asio::signal_set.
 #include "asio_backend.hpp"
 
@@ -9,10 +9,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include "berth/asio/line_protocol.hpp"
 #include "berth/asio/server.hpp"
-#include "berth/posix/listen_error.hpp"
+#include "berth/errors.hpp"
 #include "echo_report.hpp"
+#include "echo_serve.hpp"
 
 namespace berth::echo {
 
@@ -25,18 +25,13 @@ void watch_signals(net::signal_set& signals, asio::server& s, bool close_existin
     signals.async_wait([&signals, &s, close_existing, &closing](const boost::system::error_code& ec,
                                                                 int signal_number) {
         if (ec) return;  // cancelled: the server has finished
-        if (signal_number == SIGUSR1) {
-            s.set_drop_incoming_connections(!s.is_dropping_incoming_connections());
-        } else if (signal_number == SIGUSR2) {
-            print_statistics(s);
-        } else if (!closing) {  // SIGINT, SIGTERM
-            closing = true;
-            s.close(close_existing, [] {});
-            s.handlers_finished([&signals, &s] {
-                print_statistics(s);
-                signals.cancel();
-            });
-        }
+        on_echo_signal(
+            s, signal_number, closing,
+            [&s, close_existing](auto finished) {
+                s.close(close_existing, [] {});
+                s.handlers_finished(std::move(finished));
+            },
+            [&signals] { signals.cancel(); });
         watch_signals(signals, s, close_existing, closing);
     });
 }
@@ -48,16 +43,14 @@ int run_echo_asio(const echo_options& opts) {
     // Installed before the server exists, so no signal is lost after "listening on".
     net::signal_set signals(ctx, SIGUSR1, SIGUSR2, SIGINT);
     signals.add(SIGTERM);
-    asio::server_hooks hooks;
-    hooks.on_handler_error = print_handler_error;
     std::optional<asio::server> s;
     try {
-        s.emplace(asio::server::create(ctx, opts.listen, opts.server, asio::line_protocol_handler(),
-                                       std::move(hooks)));
-    } catch (const asio::creation_error& e) {
+        s.emplace(
+            asio::server::create(ctx, opts.listen, opts.server, echo_handler(), echo_hooks()));
+    } catch (const creation_error& e) {
         print_error(e.what());
         return exit_usage;
-    } catch (const posix::listen_error& e) {
+    } catch (const listen_error& e) {
         print_error(e.what());
         return exit_bind_failed;
     }

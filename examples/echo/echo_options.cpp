@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "berth/posix/parse_listen_spec.hpp"
@@ -71,6 +72,19 @@ core::time_ns parse_age_limit(const std::string& flag, const std::string& value)
     return static_cast<core::time_ns>(std::llround(seconds * 1e9));
 }
 
+std::uint64_t parse_byte_limit(const std::string& flag, const std::string& value) {
+    if (value == "unlimited") return core::unlimited_bytes;
+    const std::string rule = "expected a number of bytes from 1 to " +
+                             std::to_string(std::numeric_limits<std::int64_t>::max()) +
+                             ", or 'unlimited'";
+    std::int64_t n = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || error != std::errc() || end != value.data() + value.size() || n < 1) {
+        refuse(flag, value, rule);
+    }
+    return static_cast<std::uint64_t>(n);
+}
+
 }  // namespace
 
 echo_options parse_echo_options(const std::vector<std::string>& args) {
@@ -138,6 +152,8 @@ echo_options parse_echo_options(const std::vector<std::string>& args) {
             out.server.drop_incoming_connections = true;
         } else if (flag == "--buffer-age-limit") {
             out.server.buffer_age_limit_ns = parse_age_limit(flag, value());
+        } else if (flag == "--buffer-limit") {
+            out.server.buffer_limit_bytes = parse_byte_limit(flag, value());
         } else if (flag == "--close-existing-connections") {
             no_value();
             out.close_existing_connections = true;

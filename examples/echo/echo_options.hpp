@@ -15,9 +15,11 @@ inline constexpr const char* usage_text =
     "usage: berth-echo [--backend asio|uv] [--listen ADDR] [--max-connections N]\n"
     "                  [--max-accepts-per-batch N] [--backlog N]\n"
     "                  [--on-handler-error raise|ignore|call] [--drop-incoming]\n"
-    "                  [--buffer-age-limit SECONDS|unlimited] [--close-existing-connections]\n"
+    "                  [--buffer-age-limit SECONDS|unlimited] [--buffer-limit BYTES|unlimited]\n"
+    "                  [--close-existing-connections]\n"
     "ADDR: HOST:PORT (IPv4, or [IPv6]:PORT; port 0 lets the OS choose), unix:PATH, or\n"
-    "unix:@NAME (abstract). Default 127.0.0.1:7000.\n";
+    "unix:@NAME (abstract). Default 127.0.0.1:7000.\n"
+    "--buffer-limit: the most bytes a connection's writer may hold (default 1048576).\n";
 
 enum class echo_backend : std::uint8_t { asio, uv };
 

@@ -44,7 +44,7 @@ void print_line_to_stdout(const std::string& line) {
     std::cout << line << std::flush;
 }
 
-void print_handler_error(const posix::socket_address& peer, const std::exception_ptr& error) {
+void print_handler_error(const address& peer, const std::exception_ptr& error) {
     // One write, so that lines from different connections never interleave.
     std::cerr << "berth-echo: handler error from " + peer.to_string() + ": " + error_text(error) +
                      "\n"

@@ -6,9 +6,8 @@
 #include <exception>
 #include <string>
 
+#include "berth/address.hpp"
 #include "berth/core/statistics.hpp"
-#include "berth/posix/listener.hpp"
-#include "berth/posix/socket_address.hpp"
 
 namespace berth::echo {
 
@@ -21,7 +20,7 @@ inline constexpr int exit_handler_error = 70;  // EX_SOFTWARE
 /// server really listens on. `address` is asked of the socket only for TCP.
 template <typename Server>
 [[nodiscard]] std::string address_text(const Server& s) {
-    const posix::listen_endpoint& where = s.listening_on();
+    const listen_endpoint& where = s.listening_on();
     if (where.is_unix) return "unix:" + where.path;
     return s.listening_on_address().to_string();
 }
@@ -42,7 +41,7 @@ void print_statistics(const Server& s) {
 }
 
 /// The `call` policy of berth-echo: one line on stderr per handler error.
-void print_handler_error(const posix::socket_address& peer, const std::exception_ptr& error);
+void print_handler_error(const address& peer, const std::exception_ptr& error);
 
 /// "berth-echo: <message>" on stderr.
 void print_error(const std::string& message);

@@ -1,7 +1,5 @@
-// berth-echo's libuv side: the line protocol of berth/uv/line_protocol.hpp on a
-// uv loop, signals through uv_signal_t. SIGUSR1 toggles drop mode, SIGUSR2 prints
-// the statistics, SIGINT/SIGTERM close (with --close-existing-connections, the
-// connections too), print the statistics once the handlers have finished, and end.
+// berth-echo's libuv side: berth-echo's one handler (echo_serve.hpp) on a uv loop,
+// signals through uv_signal_t.
 #include "uv_backend.hpp"
 
 #include <array>
@@ -13,11 +11,11 @@
 
 #include <uv.h>
 
-#include "berth/posix/listen_error.hpp"
-#include "berth/uv/line_protocol.hpp"
+#include "berth/errors.hpp"
 #include "berth/uv/run.hpp"
 #include "berth/uv/server.hpp"
 #include "echo_report.hpp"
+#include "echo_serve.hpp"
 
 namespace berth::echo {
 
@@ -41,18 +39,14 @@ void on_signal(uv_signal_t* handle, int signal_number) {
     auto& state = *static_cast<echo_state*>(handle->data);
     if (!state.server) return;  // not serving yet
     uv::server& s = *state.server;
-    if (signal_number == SIGUSR1) {
-        s.set_drop_incoming_connections(!s.is_dropping_incoming_connections());
-    } else if (signal_number == SIGUSR2) {
-        print_statistics(s);
-    } else if (!state.closing) {  // SIGINT, SIGTERM
-        state.closing = true;
-        s.close(state.close_existing);
-        s.handlers_finished([&state] {
-            print_statistics(*state.server);
-            close_signals(state);  // nothing is left to run: the loop ends
-        });
-    }
+    on_echo_signal(
+        s, signal_number, state.closing,
+        [&s, &state](auto finished) {
+            s.close(state.close_existing);
+            s.handlers_finished(std::move(finished));
+        },
+        // Nothing is left to run once the signals are closed: the loop ends.
+        [&state] { close_signals(state); });
 }
 
 }  // namespace
@@ -72,8 +66,6 @@ int run_echo_uv(const echo_options& opts) {
         state.signals[i].data = &state;
         static_cast<void>(uv_signal_start(&state.signals[i], on_signal, watched[i]));
     }
-    uv::server_hooks hooks;
-    hooks.on_handler_error = print_handler_error;
     const auto fail_early = [&](const char* message, int code) {
         print_error(message);
         close_signals(state);
@@ -82,11 +74,11 @@ int run_echo_uv(const echo_options& opts) {
         return code;
     };
     try {
-        state.server.emplace(uv::server::create(
-            &loop, opts.listen, opts.server, uv::line_protocol_handler(&loop), std::move(hooks)));
-    } catch (const uv::creation_error& e) {
+        state.server.emplace(
+            uv::server::create(&loop, opts.listen, opts.server, echo_handler(), echo_hooks()));
+    } catch (const creation_error& e) {
         return fail_early(e.what(), exit_usage);
-    } catch (const posix::listen_error& e) {
+    } catch (const listen_error& e) {
         return fail_early(e.what(), exit_bind_failed);
     }
     print_line_to_stdout("listening on " + address_text(*state.server) + "\n");

@@ -37,6 +37,19 @@ TEST_CASE("unknown flags, bad values and missing values exit 2 with a message") 
     check_refused({"--listen"}, "--listen: missing value");
 }
 
+TEST_CASE("--buffer-limit refuses anything but a byte count of at least 1 or 'unlimited'") {
+    const std::string rule =
+        "expected a number of bytes from 1 to 9223372036854775807, or "
+        "'unlimited'";
+    check_refused({"--buffer-limit", "0"}, "--buffer-limit: invalid value '0': " + rule);
+    check_refused({"--buffer-limit", "-1"}, "--buffer-limit: invalid value '-1': " + rule);
+    check_refused({"--buffer-limit", "1MiB"}, "--buffer-limit: invalid value '1MiB': " + rule);
+    check_refused({"--buffer-limit", ""}, "--buffer-limit: invalid value '': " + rule);
+    check_refused({"--buffer-limit", "9223372036854775808"},
+                  "--buffer-limit: invalid value '9223372036854775808': " + rule);
+    check_refused({"--buffer-limit"}, "--buffer-limit: missing value");
+}
+
 TEST_CASE("a bind failure exits 1 with the listener's message") {
     const int taken = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(taken >= 0);

@@ -5,9 +5,12 @@
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
+#include <filesystem>
+#include <fstream>
 #include <netinet/in.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -135,6 +138,41 @@ void echo_process::send_signal(int signal_number) const {
     REQUIRE(::kill(pid_, signal_number) == 0);
 }
 
+long long echo_process::rss_kib() const {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+    }
+    return -1;
+}
+
+long long echo_process::open_descriptors() const {
+    std::error_code error;
+    long long n = 0;
+    for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid_) + "/fd", error);
+         !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+        ++n;
+    }
+    return error ? -1 : n;
+}
+
+long long echo_process::cpu_ms() const {
+    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    // The command name may hold spaces: the fields are counted after its ')'.
+    const std::size_t close = text.rfind(')');
+    if (close == std::string::npos) return -1;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    long long ticks = 0;
+    // utime and stime are fields 14 and 15, the 12th and 13th after the name.
+    for (int i = 3; i <= 15 && fields >> field; ++i)
+        if (i >= 14) ticks += std::stoll(field);
+    return ticks * 1000 / ::sysconf(_SC_CLK_TCK);
+}
+
 std::uint16_t echo_process::listening_port() {
     const std::optional<std::string> first = stdout_line();
     REQUIRE(first.has_value());
@@ -163,6 +201,13 @@ line_client::~line_client() {
 void line_client::send(const std::string& data) {
     REQUIRE(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) ==
             static_cast<ssize_t>(data.size()));
+}
+
+void line_client::reset() {
+    const linger abortive{1, 0};
+    REQUIRE(::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive)) == 0);
+    ::close(fd_);
+    fd_ = -1;
 }
 
 std::optional<std::string> line_client::line(int timeout_ms) {

@@ -32,6 +32,14 @@ public:
     void send_signal(int signal_number) const;
     /// Reads the first line and returns the port of "listening on 127.0.0.1:PORT".
     [[nodiscard]] std::uint16_t listening_port();
+    [[nodiscard]] pid_t pid() const { return pid_; }
+    /// The process's resident set (VmRSS of /proc/PID/status), in KiB; -1 if unknown.
+    [[nodiscard]] long long rss_kib() const;
+    /// The descriptors the process holds (entries of /proc/PID/fd); -1 if unknown.
+    [[nodiscard]] long long open_descriptors() const;
+    /// The CPU time the process has used so far (user + system), in milliseconds;
+    /// -1 if unknown.
+    [[nodiscard]] long long cpu_ms() const;
 
 private:
     pid_t pid_ = -1;
@@ -50,6 +58,8 @@ public:
     ~line_client();
 
     void send(const std::string& data);
+    /// Closes abortively (SO_LINGER 0): the server sees a reset.
+    void reset();
     [[nodiscard]] std::optional<std::string> line(int timeout_ms = wait_ms);
     /// Up to `bytes` bytes (fewer at the end of stream or timeout).
     [[nodiscard]] std::string read_bytes(std::size_t bytes, int timeout_ms = wait_ms);
