@@ -1,4 +1,7 @@
 // Virtual time: events run in (time, sequence) order; runs are bounded.
+#include <chrono>
+#include <functional>
+#include <stdexcept>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -38,6 +41,27 @@ TEST_CASE("a task sleeps in virtual time") {
     }(w, woke_at));
     w.run();
     CHECK(woke_at == 5 * core::ns_per_s);
+    CHECK(w.tasks_running() == 0);
+}
+
+TEST_CASE("berth::sleep_for, the portable sleep, runs on the world's clock in a spawned task") {
+    world w(1);
+    time_ns woke_at = -1;
+    w.spawn([](world& wd, time_ns& out) -> task<> {
+        co_await berth::sleep_for(std::chrono::milliseconds(1500));
+        out = wd.now_ns();
+    }(w, woke_at));
+    w.run();
+    CHECK(woke_at == 1500 * core::ns_per_ms);
+}
+
+TEST_CASE("an exception that leaves a spawned task propagates out of run") {
+    world w(1);
+    w.spawn([]() -> task<> {
+        co_await berth::sleep_for(std::chrono::milliseconds(1));
+        throw std::runtime_error("client gave up");
+    }());
+    CHECK_THROWS_WITH_AS(w.run(), "client gave up", std::runtime_error);
     CHECK(w.tasks_running() == 0);
 }
 
