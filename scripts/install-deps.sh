@@ -4,6 +4,8 @@
 #
 #   scripts/install-deps.sh          build, test and run (g++, CMake, Ninja, libraries)
 #   scripts/install-deps.sh --all    also clang-16 (the fuzz preset), clang-format and clang-tidy
+#   scripts/install-deps.sh --bench  also what bench/run compares berth with (Poco, libevent,
+#                                    Node.js), wrk, gnuplot and python3 (both flags may be given)
 set -euo pipefail
 
 packages=(
@@ -11,11 +13,13 @@ packages=(
     libboost1.81-dev libuv1-dev librapidcheck-dev doctest-dev libbenchmark-dev
     libclang-rt-16-dev  # FuzzedDataProvider.h, for the fuzz corpus replay test
 )
-case "${1:-}" in
-    "") ;;
-    --all) packages+=(clang-16 clang-format-16 clang-tidy-16) ;;
-    *) echo "install-deps.sh: unknown argument '$1' (expected nothing or --all)" >&2; exit 2 ;;
-esac
+for arg in "$@"; do
+    case "$arg" in
+        --all) packages+=(clang-16 clang-format-16 clang-tidy-16) ;;
+        --bench) packages+=(libpoco-dev libevent-dev nodejs wrk gnuplot-nox python3) ;;
+        *) echo "install-deps.sh: unknown argument '$arg' (expected nothing, --all or --bench)" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
