@@ -180,7 +180,9 @@ void server::apply(const events::accept_failed& e) {
 // Exponential back-off: 5 ms, 10 ms, ... up to 1 s, reset by the next successful
 // accept and cut short when a connection's socket closes (a descriptor came back).
 void server::pause_accepting() {
-    back_off_until_ns_ = now_ns_ + back_off_delay_ns_;
+    back_off_until_ns_ = now_ns_ > no_deadline_ns - back_off_delay_ns_
+                             ? no_deadline_ns
+                             : now_ns_ + back_off_delay_ns_;
     back_off_delay_ns_ = std::min(back_off_delay_ns_ * 2, back_off_max_ns);
     ++stats_.back_off_pauses;
 }

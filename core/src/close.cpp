@@ -84,8 +84,10 @@ bool server::poll_close(action& out) {
         return true;
     }
     // A closed listener needs no reserve: give the descriptor back (SEMANTICS.md 6).
+    // A hold still outstanding is waited for, so that a descriptor it opens is
+    // released too rather than forgotten.
     if (listener_ != listener_state::open && phase_ != accept_phase::batching &&
-        reserve_ != reserve_state::unused) {
+        reserve_ != reserve_state::unused && reserve_ != reserve_state::requested) {
         const bool held = reserve_ == reserve_state::held;
         reserve_ = reserve_state::unused;
         if (held) {

@@ -1,13 +1,21 @@
 #include "berth/core/detail/deadline_heap.hpp"
 
+#include <algorithm>
+
 #include "berth/core/detail/assert.hpp"
 
 namespace berth::core::detail {
 
+// The heap's room grows geometrically like the slot table's: reserving exactly
+// `slots` would copy the whole heap for every slot added past the first block.
 void deadline_heap::resize(std::uint32_t slots) {
     if (slots <= position_.size()) return;
     position_.resize(slots, absent);
-    heap_.reserve(slots);
+    if (heap_.capacity() < slots) heap_.reserve(std::max<std::size_t>(slots, 2 * heap_.capacity()));
+}
+
+time_ns deadline_heap::deadline_of(std::uint32_t index) const {
+    return contains(index) ? heap_[position_[index]].at_ns : no_deadline_ns;
 }
 
 bool deadline_heap::contains(std::uint32_t index) const {

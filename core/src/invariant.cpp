@@ -91,6 +91,10 @@ const char* server::check_invariant() const {
             !writer_deadlines_.contains(index)) {
             return "a writer with a deadline is missing from the deadline heap";
         }
+        // Earlier is allowed (a flush moved the writer's deadline on); later would
+        // let a limit pass unnoticed.
+        if (writer != nullptr && writer_deadlines_.deadline_of(index) > writer->next_deadline_ns())
+            return "a writer's deadline in the heap is later than its own";
     }
     if (in_use != num_connections_) return "num_connections disagrees with the used slots";
     if (on_list[static_cast<int>(list_tag::free)] != free_list_.size())

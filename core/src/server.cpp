@@ -87,8 +87,10 @@ void server::apply(const events::drop_mode_set& e) {
 void server::apply(const events::timer_fired&) {}
 void server::apply(const events::extra_completion& e) {
     ++stats_.extra_completions;
+    if (extra_completion_notices_pending_ == extra_completion_notices_max) return;
+    extra_completion_ids_[(extra_completion_first_ + extra_completion_notices_pending_) %
+                          extra_completion_notices_max] = e.id;
     ++extra_completion_notices_pending_;
-    extra_completion_id_ = e.id;
 }
 
 bool server::notice_due(time_ns last_ns) const {
@@ -113,8 +115,10 @@ bool server::poll_notice(action& out) {
         return true;
     }
     if (extra_completion_notices_pending_ > 0) {
+        const connection_id id = extra_completion_ids_[extra_completion_first_];
+        extra_completion_first_ = (extra_completion_first_ + 1) % extra_completion_notices_max;
         --extra_completion_notices_pending_;
-        out = actions::notice{notice_kind::extra_completion, extra_completion_id_, 0};
+        out = actions::notice{notice_kind::extra_completion, id, 0};
         return true;
     }
     return false;

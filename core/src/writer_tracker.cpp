@@ -128,7 +128,9 @@ void writer_tracker::on_write_error(int error_value) {
 void writer_tracker::begin_close(time_ns now_ns) {
     if (status_ != writer_status::open) return;
     status_ = writer_status::final_flush;
-    final_flush_deadline_ns_ = final_flush_timeout_ns_ > no_deadline_ns - now_ns
+    // Guarded the way round that cannot overflow: the timeout is never negative,
+    // while `now_ns` may be (no_deadline_ns - now_ns would then overflow).
+    final_flush_deadline_ns_ = now_ns > no_deadline_ns - final_flush_timeout_ns_
                                    ? no_deadline_ns
                                    : now_ns + final_flush_timeout_ns_;
 }
@@ -162,8 +164,12 @@ time_ns writer_tracker::next_deadline_ns() const {
     if (!flushing()) return no_deadline_ns;
     time_ns deadline = no_deadline_ns;
     if (buffer_age_limit_ns_ != unlimited_age_ns && marks_count_ > 0) {
-        // The first moment at which the age exceeds the limit.
-        deadline = marks_[marks_head_].buffered_at_ns + buffer_age_limit_ns_ + 1;
+        // The first moment at which the age exceeds the limit; a time too late to
+        // add to is no deadline at all.
+        const time_ns oldest_ns = marks_[marks_head_].buffered_at_ns;
+        if (oldest_ns < no_deadline_ns - buffer_age_limit_ns_ - 1) {
+            deadline = oldest_ns + buffer_age_limit_ns_ + 1;
+        }
     }
     if (status_ == writer_status::final_flush) {
         deadline = std::min(deadline, final_flush_deadline_ns_);

@@ -15,6 +15,7 @@
 // The core never calls out, so a driver may call `handle` while executing an action.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <iosfwd>
 #include <limits>
@@ -259,8 +260,14 @@ private:
     bool at_limit_notice_pending_ = false;
     bool resources_notice_pending_ = false;
     bool drain_notice_pending_ = false;
+    // The ids of extra completions still to be noticed, oldest first: a ring, so
+    // that each notice names its own connection. Beyond its size, in one drain,
+    // extra completions are only counted (a handler completing in a loop cannot
+    // flood the operator's log, and nothing is allocated).
+    static constexpr std::uint32_t extra_completion_notices_max = 8;
+    std::array<connection_id, extra_completion_notices_max> extra_completion_ids_{};
+    std::uint32_t extra_completion_first_ = 0;
     std::uint32_t extra_completion_notices_pending_ = 0;
-    connection_id extra_completion_id_;
     int resources_error_value_ = 0;
     time_ns last_at_limit_notice_ns_ = std::numeric_limits<time_ns>::min();
     time_ns last_resources_notice_ns_ = std::numeric_limits<time_ns>::min();

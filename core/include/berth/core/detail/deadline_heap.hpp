@@ -29,6 +29,8 @@ public:
     [[nodiscard]] bool empty() const { return heap_.empty(); }
     [[nodiscard]] std::uint32_t size() const { return static_cast<std::uint32_t>(heap_.size()); }
     [[nodiscard]] bool contains(std::uint32_t index) const;
+    /// Slot `index`'s deadline; no_deadline_ns when it has none.
+    [[nodiscard]] time_ns deadline_of(std::uint32_t index) const;
     /// The earliest deadline; no_deadline_ns when empty.
     [[nodiscard]] time_ns earliest_ns() const {
         return heap_.empty() ? no_deadline_ns : heap_.front().at_ns;
