@@ -39,16 +39,20 @@ task<> serve_line_protocol(address /*peer*/, reader& r, writer& w) {
             case line_command_kind::echo: break;
             case line_command_kind::fail: throw std::runtime_error(fail_requested);
             case line_command_kind::quit: w.write("bye\n"); co_return;
-            case line_command_kind::flood:
+            case line_command_kind::flood: {
                 // Each chunk reaches the kernel before the next is written: the
-                // writer never holds more than a chunk, however long the flood.
+                // writer never holds more than a chunk, however long the flood, and
+                // a chunk never more than the writer may hold.
+                const std::uint64_t chunk_bytes =
+                    std::min<std::uint64_t>(flood_chunk_bytes, w.buffer_limit_bytes());
                 for (std::uint64_t left = command.amount; left > 0;) {
-                    const std::size_t n = std::min<std::uint64_t>(left, flood_chunk_bytes);
+                    const std::size_t n = std::min(left, chunk_bytes);
                     w.write(flood_chunk().substr(0, n));
                     left -= n;
                     if (!co_await w.flushed()) co_return;
                 }
                 continue;
+            }
             case line_command_kind::sleep:
                 reply.assign(*line).push_back('\n');
                 co_await sleep_for(std::chrono::milliseconds(command.amount));

@@ -86,11 +86,15 @@ private:
 sim_io::sim_io(world& w, socket_handle listener, std::string bound_address)
     : world_(w), listener_(listener), bound_address_(std::move(bound_address)) {}
 
+// A timer re-armed or disarmed takes its old event out of the world, so that an
+// idle world's clock does not run on to deadlines nobody waits for.
 void sim_io::arm_timer(core::time_ns deadline_ns) {
-    const std::uint64_t epoch = ++timer_epoch_;
+    world_.cancel(timer_);
+    timer_ = {};
     if (deadline_ns == core::no_deadline_ns) return;
-    world_.post_at(std::max(deadline_ns, world_.now_ns()), [this, epoch] {
-        if (epoch == timer_epoch_) engine().on_timer();
+    timer_ = world_.post_at(std::max(deadline_ns, world_.now_ns()), [this] {
+        timer_ = {};
+        engine().on_timer();
     });
 }
 

@@ -48,7 +48,7 @@ private:
     socket_handle listener_;
     socket_handle reserve_ = 0;
     std::string bound_address_;
-    std::uint64_t timer_epoch_ = 0;
+    world::event_ticket timer_;
     std::uint64_t readable_epoch_ = 0;
     std::uint64_t close_calls_ = 0;
     bool close_called_ = false;  // a handler starting now is a bug (SEMANTICS.md 8)

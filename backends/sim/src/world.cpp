@@ -40,12 +40,12 @@ world::~world() {
     kept_.clear();
 }
 
-void world::post(time_ns delay_ns, std::function<void()> fn) {
+world::event_ticket world::post(time_ns delay_ns, std::function<void()> fn) {
     BERTH_ASSERT(delay_ns >= 0);
-    post_at(now_ns_ + delay_ns, std::move(fn));
+    return post_at(now_ns_ + delay_ns, std::move(fn));
 }
 
-void world::post_at(time_ns at_ns, std::function<void()> fn) {
+world::event_ticket world::post_at(time_ns at_ns, std::function<void()> fn) {
     BERTH_ASSERT(at_ns >= now_ns_);
     std::uint32_t slot = 0;
     if (!free_actions_.empty()) {
@@ -55,9 +55,34 @@ void world::post_at(time_ns at_ns, std::function<void()> fn) {
     } else {
         slot = static_cast<std::uint32_t>(actions_.size());
         actions_.push_back(std::move(fn));
+        action_sequences_.push_back(0);
     }
-    queue_.push_back(event_key{at_ns, sequence_++, slot});
+    const std::uint64_t sequence = sequence_++;
+    action_sequences_[slot] = sequence;
+    ++live_events_;
+    queue_.push_back(event_key{at_ns, sequence, slot});
     std::push_heap(queue_.begin(), queue_.end(), later{});
+    return event_ticket{slot, sequence};
+}
+
+// The event stays in the queue, emptied; step() passes over it without counting it
+// or moving the clock.
+void world::cancel(const event_ticket& ticket) {
+    if (ticket.slot < actions_.size() && action_sequences_[ticket.slot] == ticket.sequence &&
+        actions_[ticket.slot] != nullptr) {
+        actions_[ticket.slot] = nullptr;
+        --live_events_;
+    }
+}
+
+void world::drop_cancelled() {
+    while (!queue_.empty() && actions_[queue_.front().slot] == nullptr) {
+        std::pop_heap(queue_.begin(), queue_.end(), later{});
+        const event_key e = queue_.back();
+        queue_.pop_back();
+        action_sequences_[e.slot] = ~0ULL;
+        free_actions_.push_back(e.slot);
+    }
 }
 
 void world::fail(const std::string& message) {
@@ -80,13 +105,16 @@ void world::throw_pending() {
 
 bool world::step() {
     throw_pending();
+    drop_cancelled();
     if (queue_.empty()) return false;
     std::pop_heap(queue_.begin(), queue_.end(), later{});
     const event_key e = queue_.back();
     queue_.pop_back();
     std::function<void()> fn = std::move(actions_[e.slot]);
     actions_[e.slot] = nullptr;
+    action_sequences_[e.slot] = ~0ULL;
     free_actions_.push_back(e.slot);
+    --live_events_;
     now_ns_ = e.at_ns;
     ++steps_;
     fn();
@@ -110,6 +138,7 @@ bool world::run_until(const std::function<bool()>& done, time_ns timeout_ns,
     const time_ns until_ns = now_ns_ + timeout_ns;
     for (std::uint64_t i = 0; i < max_steps; ++i) {
         if (done()) return true;
+        drop_cancelled();
         if (queue_.empty() || queue_.front().at_ns > until_ns) {
             now_ns_ = std::max(now_ns_, until_ns);
             return done();

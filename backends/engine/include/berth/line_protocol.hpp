@@ -10,8 +10,9 @@
 
 namespace berth {
 
-/// The `create` form. "flood N" writes in chunks and awaits flushed() between them,
-/// so a flood never holds more than a chunk and never trips buffer_limit_bytes.
+/// The `create` form. "flood N" writes in chunks of at most 64 KiB and at most the
+/// writer's buffer_limit_bytes, and awaits flushed() between them: a flood never
+/// holds more than a chunk and never trips the limit.
 [[nodiscard]] task<> serve_line_protocol(address peer, reader& r, writer& w);
 /// The `create_sock` form, with a reader over the stream and awaited writes.
 [[nodiscard]] task<> serve_line_protocol(address peer, stream& s);

@@ -45,7 +45,6 @@ public:
 
 private:
     std::span<const char> data_;
-    std::size_t done_ = 0;
     std::error_code error_;
 };
 

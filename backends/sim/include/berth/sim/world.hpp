@@ -71,15 +71,23 @@ public:
     [[nodiscard]] std::uint64_t seed() const { return seed_; }
     [[nodiscard]] time_ns now_ns() const { return now_ns_; }
     [[nodiscard]] std::uint64_t steps() const { return steps_; }
-    [[nodiscard]] bool idle() const { return queue_.empty(); }
+    [[nodiscard]] bool idle() const { return live_events_ == 0; }
     [[nodiscard]] kernel& net() { return *kernel_; }
     [[nodiscard]] const kernel& net() const { return *kernel_; }
     [[nodiscard]] sim::trace& tracer() { return trace_; }
     [[nodiscard]] prng& random(stream s) { return streams_[static_cast<std::size_t>(s)]; }
 
+    /// Names one scheduled event, for cancel().
+    struct event_ticket {
+        std::uint32_t slot = 0;
+        std::uint64_t sequence = ~0ULL;
+    };
     /// Schedules `fn` at now + delay_ns (after everything already scheduled then).
-    void post(time_ns delay_ns, std::function<void()> fn);
-    void post_at(time_ns at_ns, std::function<void()> fn);
+    event_ticket post(time_ns delay_ns, std::function<void()> fn);
+    event_ticket post_at(time_ns at_ns, std::function<void()> fn);
+    /// Unschedules the event if it has not run yet: it neither runs nor moves the
+    /// clock. Harmless for an event that ran or was cancelled.
+    void cancel(const event_ticket& ticket);
 
     /// Runs the earliest event, then the checks. Returns false when nothing was
     /// scheduled. Throws check_failure, or an error raised by a server (the
@@ -159,6 +167,8 @@ private:
 
     void throw_pending();
     void reap(std::uint32_t index);
+    /// Removes cancelled events from the front of the queue.
+    void drop_cancelled();
     // Spawned tasks sleep on the world's clock (berth::sleep_for).
     void resume_after(std::coroutine_handle<> h, std::chrono::nanoseconds delay) override;
 
@@ -168,6 +178,8 @@ private:
     std::uint64_t steps_ = 0;
     std::vector<event_key> queue_;  // a binary heap under `later`
     std::vector<std::function<void()>> actions_;
+    std::vector<std::uint64_t> action_sequences_;  // the sequence of each slot's event
+    std::size_t live_events_ = 0;                   // scheduled and not cancelled
     std::vector<std::uint32_t> free_actions_;
     std::vector<prng> streams_;
     sim::trace trace_;
