@@ -38,7 +38,7 @@ void watch_signals(net::signal_set& signals, asio::server& s, bool close_existin
 
 }  // namespace
 
-int run_echo_asio(const echo_options& opts) {
+int run_echo_asio(const echo_options& opts, const reader_writer_handler& handler) {
     net::io_context ctx(1);
     // Installed before the server exists, so no signal is lost after "listening on".
     net::signal_set signals(ctx, SIGUSR1, SIGUSR2, SIGINT);
@@ -46,7 +46,7 @@ int run_echo_asio(const echo_options& opts) {
     std::optional<asio::server> s;
     try {
         s.emplace(
-            asio::server::create(ctx, opts.listen, opts.server, echo_handler(), echo_hooks()));
+            asio::server::create(ctx, opts.listen, opts.server, handler, echo_hooks()));
     } catch (const creation_error& e) {
         print_error(e.what());
         return exit_usage;

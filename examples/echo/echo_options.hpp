@@ -1,4 +1,5 @@
-// The command line of berth-echo: parsed into options, or refused with a message.
+// The command line of the example servers (berth-echo, berth-http): parsed into
+// options, or refused with a message.
 #pragma once
 
 #include <cstdint>
@@ -11,12 +12,13 @@
 
 namespace berth::echo {
 
-inline constexpr const char* usage_text =
-    "usage: berth-echo [--backend asio|uv] [--listen ADDR] [--max-connections N]\n"
-    "                  [--max-accepts-per-batch N] [--backlog N]\n"
-    "                  [--on-handler-error raise|ignore|call] [--drop-incoming]\n"
-    "                  [--buffer-age-limit SECONDS|unlimited] [--buffer-limit BYTES|unlimited]\n"
-    "                  [--close-existing-connections]\n"
+/// The usage text, after "usage: <program>".
+inline constexpr const char* usage_flags =
+    " [--backend asio|uv] [--listen ADDR] [--max-connections N]\n"
+    "    [--max-accepts-per-batch N] [--backlog N]\n"
+    "    [--on-handler-error raise|ignore|call] [--drop-incoming]\n"
+    "    [--buffer-age-limit SECONDS|unlimited] [--buffer-limit BYTES|unlimited]\n"
+    "    [--close-existing-connections]\n"
     "ADDR: HOST:PORT (IPv4, or [IPv6]:PORT; port 0 lets the OS choose), unix:PATH, or\n"
     "unix:@NAME (abstract). Default 127.0.0.1:7000.\n"
     "--buffer-limit: the most bytes a connection's writer may hold (default 1048576).\n";

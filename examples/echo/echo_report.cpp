@@ -7,6 +7,8 @@ namespace berth::echo {
 
 namespace {
 
+const char* program_name = "berth-echo";
+
 std::string error_text(const std::exception_ptr& error) {
     try {
         std::rethrow_exception(error);
@@ -44,15 +46,19 @@ void print_line_to_stdout(const std::string& line) {
     std::cout << line << std::flush;
 }
 
+void set_program_name(const char* name) {
+    program_name = name;
+}
+
 void print_handler_error(const address& peer, const std::exception_ptr& error) {
     // One write, so that lines from different connections never interleave.
-    std::cerr << "berth-echo: handler error from " + peer.to_string() + ": " + error_text(error) +
-                     "\n"
+    std::cerr << std::string(program_name) + ": handler error from " + peer.to_string() + ": " +
+                     error_text(error) + "\n"
               << std::flush;
 }
 
 void print_error(const std::string& message) {
-    std::cerr << "berth-echo: " + message + "\n" << std::flush;
+    std::cerr << std::string(program_name) + ": " + message + "\n" << std::flush;
 }
 
 }  // namespace berth::echo

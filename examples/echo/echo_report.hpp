@@ -1,5 +1,6 @@
-// What berth-echo prints and how it exits, the same for every backend: the
-// "listening on" line, the statistics line, handler errors, and exit codes.
+// What the example servers (berth-echo, berth-http) print and how they exit, the
+// same for every backend: the "listening on" line, the statistics line, handler
+// errors, and exit codes.
 #pragma once
 
 #include <cstdint>
@@ -40,10 +41,13 @@ void print_statistics(const Server& s) {
                                          s.is_dropping_incoming_connections(), s.is_closed()));
 }
 
-/// The `call` policy of berth-echo: one line on stderr per handler error.
+/// The name the messages start with ("berth-echo"); set once, at the start.
+void set_program_name(const char* name);
+
+/// The `call` policy: one line on stderr per handler error.
 void print_handler_error(const address& peer, const std::exception_ptr& error);
 
-/// "berth-echo: <message>" on stderr.
+/// "<program>: <message>" on stderr.
 void print_error(const std::string& message);
 
 }  // namespace berth::echo

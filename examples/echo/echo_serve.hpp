@@ -7,16 +7,9 @@
 #include <utility>
 
 #include "berth/handler.hpp"
-#include "berth/line_protocol.hpp"
 #include "echo_report.hpp"
 
 namespace berth::echo {
-
-/// The one handler of berth-echo: the portable line protocol (berth/line_protocol.hpp),
-/// the very function every backend serves.
-[[nodiscard]] inline reader_writer_handler echo_handler() {
-    return line_protocol_handler();
-}
 
 /// The `call` policy prints each error (echo_report.hpp); notices are not printed.
 [[nodiscard]] inline server_hooks echo_hooks() {

@@ -51,7 +51,7 @@ void on_signal(uv_signal_t* handle, int signal_number) {
 
 }  // namespace
 
-int run_echo_uv(const echo_options& opts) {
+int run_echo_uv(const echo_options& opts, const reader_writer_handler& handler) {
     uv_loop_t loop{};
     if (uv_loop_init(&loop) != 0) {
         print_error("cannot create the libuv loop");
@@ -75,7 +75,7 @@ int run_echo_uv(const echo_options& opts) {
     };
     try {
         state.server.emplace(
-            uv::server::create(&loop, opts.listen, opts.server, echo_handler(), echo_hooks()));
+            uv::server::create(&loop, opts.listen, opts.server, handler, echo_hooks()));
     } catch (const creation_error& e) {
         return fail_early(e.what(), exit_usage);
     } catch (const listen_error& e) {

@@ -2,6 +2,7 @@
 // output and exit codes as the Asio backend (main.cpp, docs/asio.md).
 #pragma once
 
+#include "berth/handler.hpp"
 #include "echo_options.hpp"
 
 namespace berth::echo {
@@ -10,6 +11,6 @@ namespace berth::echo {
 /// SIGTERM) or an error is raised; returns the process's exit code: 0 after a
 /// close, 1 when bind or listen failed, 2 for refused options, 70 when an error
 /// was raised (--on-handler-error raise, a fatal accept error).
-[[nodiscard]] int run_echo_uv(const echo_options& opts);
+[[nodiscard]] int run_echo_uv(const echo_options& opts, const reader_writer_handler& handler);
 
 }  // namespace berth::echo
