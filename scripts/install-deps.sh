@@ -9,7 +9,7 @@
 set -euo pipefail
 
 packages=(
-    g++ cmake ninja-build pkg-config git
+    g++ cmake ninja-build pkg-config git python3
     libboost1.81-dev libuv1-dev librapidcheck-dev doctest-dev libbenchmark-dev
     libclang-rt-16-dev  # FuzzedDataProvider.h, for the fuzz corpus replay test
 )
