@@ -1,6 +1,8 @@
-// close(), close_finished() and handlers_finished() take any completion token and
-// never complete inside the initiating call.
+// close(), close_finished() and handlers_finished() take any completion token
+// (a callback, use_future, use_awaitable, deferred) and never complete inside the
+// initiating call, even when the operation is already complete.
 #include <future>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
@@ -9,8 +11,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "asio_test_support.hpp"
-#include "berth/asio/line_protocol.hpp"
-#include "berth/asio/server.hpp"
+#include "berth/line_protocol.hpp"
 
 namespace berth::asio_test {
 
@@ -26,15 +27,12 @@ core::options test_options() {
 }
 
 asio::server make_server(net::io_context& ctx) {
-    return asio::server::create_sock(ctx,
-                                     posix::listen_spec::bind_to(posix::bind_address::localhost(),
-                                                                 posix::bind_port::chosen_by_os()),
-                                     test_options(), asio::line_protocol_sock_handler());
+    return asio::server::create_sock(ctx, loopback(), test_options(), line_protocol_sock_handler());
 }
 
 }  // namespace
 
-TEST_CASE("a callback completes later, never inside close, even when already closed") {
+TEST_CASE("a callback token completes later, never inside close, even when already closed") {
     const std::size_t before = open_descriptors();
     {
         net::io_context ctx;
@@ -48,54 +46,68 @@ TEST_CASE("a callback completes later, never inside close, even when already clo
         s.close(false, [&] { ++second; });  // idempotent: the first close's completion
         CHECK(second == 0);
         CHECK(run_until(ctx, [&] { return second == 1; }));
+        int closed_again = 0;
+        s.close_finished([&] { ++closed_again; });
         int handlers = 0;
         s.handlers_finished([&] { ++handlers; });
+        CHECK(closed_again == 0);
         CHECK(handlers == 0);
-        CHECK(run_until(ctx, [&] { return handlers == 1; }));
+        CHECK(run_until(ctx, [&] { return closed_again == 1 && handlers == 1; }));
+        CHECK(first == 1);  // each completion fires once
+        CHECK(runs_out_of_work(ctx));
     }
     CHECK(open_descriptors() == before);
 }
 
-TEST_CASE("use_awaitable, use_future and deferred tokens complete close") {
-    net::io_context ctx;
-    asio::server s = make_server(ctx);
-    std::future<void> finished = s.handlers_finished(net::use_future);
-    auto deferred_close = s.close_finished(net::deferred);
-    bool awaited = false;
-    net::co_spawn(
-        ctx,
-        [&]() -> net::awaitable<void> {
-            co_await s.close(true, net::use_awaitable);
-            awaited = true;
-        },
-        net::detached);
-    bool deferred_done = false;
-    std::move(deferred_close)([&] { deferred_done = true; });
-    CHECK(run_until(ctx, [&] {
-        return awaited && deferred_done &&
-               finished.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
-    }));
-    CHECK(s.listening_socket() == -1);
-    CHECK(s.invariant());
+TEST_CASE("use_awaitable, use_future and deferred tokens complete close and handlers_finished") {
+    const std::size_t before = open_descriptors();
+    {
+        net::io_context ctx;
+        asio::server s = make_server(ctx);
+        peer c(s.listening_on_address());
+        c.send("hi\n");
+        REQUIRE(run_until(ctx, [&] { return c.received() == "hi\n"; }));
+        std::future<void> finished = s.handlers_finished(net::use_future);
+        auto deferred_close = s.close_finished(net::deferred);
+        bool awaited = false;
+        net::co_spawn(
+            ctx,
+            [&]() -> net::awaitable<void> {
+                co_await s.close(true, net::use_awaitable);
+                awaited = true;
+            },
+            net::detached);
+        bool deferred_done = false;
+        std::move(deferred_close)([&] { deferred_done = true; });
+        CHECK(finished.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+        CHECK(run_until(ctx, [&] {
+            return awaited && deferred_done &&
+                   finished.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+        }));
+        CHECK(c.ended());  // close(true) closed the connection
+        CHECK(s.listening_socket() == -1);
+        CHECK(s.num_connections() == 0);
+        CHECK(s.invariant());
+        CHECK(runs_out_of_work(ctx));
+    }
+    CHECK(open_descriptors() == before);
 }
 
-TEST_CASE("several servers share one io_context and close independently") {
-    net::io_context ctx;
-    asio::server a = make_server(ctx);
-    asio::server b = make_server(ctx);
-    client ca(a.listening_on_address());
-    client cb(b.listening_on_address());
-    ca.send("to a\n");
-    cb.send("to b\n");
-    CHECK(run_until(
-        ctx, [&] { return ca.poll_received() == "to a\n" && cb.poll_received() == "to b\n"; }));
-    bool a_done = false;
-    a.close(true, [&] { a_done = true; });
-    CHECK(run_until(ctx, [&] { return a_done && ca.ended(); }));
-    cb.send("b lives\n");
-    CHECK(run_until(ctx, [&] { return cb.poll_received() == "to b\nb lives\n"; }));
-    CHECK_FALSE(b.is_closed());
-    CHECK(b.num_connections() == 1);
+TEST_CASE("a use_future close completes while the io_context runs on another thread") {
+    const std::size_t before = open_descriptors();
+    {
+        net::io_context ctx;
+        asio::server s = make_server(ctx);
+        // Made before the context runs anywhere: nothing else touches the server after.
+        std::future<void> closed = s.close(false, net::use_future);
+        std::thread runner([&] { ctx.run(); });
+        const bool ready = closed.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+        if (!ready) ctx.stop();
+        runner.join();
+        CHECK(ready);
+        CHECK(ctx.stopped());  // ran out of work: the closed server holds none
+    }
+    CHECK(open_descriptors() == before);
 }
 
 }  // namespace berth::asio_test

@@ -5,8 +5,7 @@
 #include <string>
 
 #include "asio_test_support.hpp"
-#include "berth/asio/line_protocol.hpp"
-#include "berth/asio/server.hpp"
+#include "berth/line_protocol.hpp"
 #include "description_checks.hpp"
 #include "json_syntax.hpp"
 
@@ -20,46 +19,47 @@ namespace net = boost::asio;
 
 namespace {
 
-asio::server_hooks counting_hooks(int& errors) {
-    asio::server_hooks hooks;
-    hooks.on_handler_error = [&errors](const posix::socket_address&, std::exception_ptr) {
-        ++errors;
-    };
+server_hooks counting_hooks(int& errors) {
+    server_hooks hooks;
+    hooks.on_handler_error = [&errors](const address&, std::exception_ptr) { ++errors; };
     return hooks;
 }
 
 }  // namespace
 
 TEST_CASE("the description names options, policy, peers, accept step, drop mode and stats") {
-    net::io_context ctx;
-    int errors = 0;
-    asio::server s = asio::server::create(
-        ctx,
-        posix::listen_spec::bind_to(posix::bind_address::localhost(),
-                                    posix::bind_port::chosen_by_os()),
-        described_options(), asio::line_protocol_handler(), counting_hooks(errors));
-    const std::string port = std::to_string(s.listening_on().port);
-    client first(s.listening_on_address());
-    client second(s.listening_on_address());
-    first.send("one\n");
-    second.send("two\n");
-    REQUIRE(run_until(ctx, [&] {
-        return first.poll_received() == "one\n" && second.poll_received() == "two\n";
-    }));
-    s.set_drop_incoming_connections(true);
-    const std::string first_peer = first.local_address().to_string();
-    const std::string second_peer = second.local_address().to_string();
+    const std::size_t before = open_descriptors();
+    {
+        net::io_context ctx;
+        int errors = 0;
+        asio::server s = asio::server::create(ctx, loopback(), described_options(),
+                                              line_protocol_handler(), counting_hooks(errors));
+        const std::string port = std::to_string(s.listening_on().port);
+        peer first(s.listening_on_address());
+        peer second(s.listening_on_address());
+        first.send("one\n");
+        second.send("two\n");
+        REQUIRE(run_until(
+            ctx, [&] { return first.received() == "one\n" && second.received() == "two\n"; }));
+        s.set_drop_incoming_connections(true);
+        const std::string first_peer = first.local_address().to_string();
+        const std::string second_peer = second.local_address().to_string();
 
-    check_live_description(s, {"asio", port, first_peer, second_peer});
+        check_live_description(s, {"asio", port, first_peer, second_peer});
 
-    first.send("fail\n");  // one handler error, seen by the statistics and the hook
-    bool finished = false;
-    REQUIRE(run_until(ctx, [&] { return errors == 1; }));
-    s.close(true, [] {});
-    s.handlers_finished([&] { finished = true; });
-    REQUIRE(run_until(ctx, [&] { return finished; }));
+        first.send("fail\n");  // one handler error, seen by the statistics and the hook
+        bool finished = false;
+        REQUIRE(run_until(ctx, [&] { return errors == 1; }));
+        s.close(true, [] {});
+        s.handlers_finished([&] { finished = true; });
+        REQUIRE(run_until(ctx, [&] { return finished; }));
 
-    check_closed_description(s);
+        check_closed_description(s);
+        first.close();
+        second.close();
+        CHECK(runs_out_of_work(ctx));
+    }
+    CHECK(open_descriptors() == before);
 }
 
 TEST_CASE("the JSON checker refuses what is not JSON") {

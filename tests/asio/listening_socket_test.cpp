@@ -7,8 +7,7 @@
 #include <sys/socket.h>
 
 #include "asio_test_support.hpp"
-#include "berth/asio/line_protocol.hpp"
-#include "berth/asio/server.hpp"
+#include "berth/line_protocol.hpp"
 
 namespace berth::asio_test {
 
@@ -33,22 +32,19 @@ TEST_CASE("listening_socket is the listening descriptor while open and -1 after 
         o.max_connections = 2;
         o.on_handler_error = core::error_policy::ignore;
         asio::server s =
-            asio::server::create_sock(ctx,
-                                      posix::listen_spec::bind_to(posix::bind_address::localhost(),
-                                                                  posix::bind_port::chosen_by_os()),
-                                      o, asio::line_protocol_sock_handler());
+            asio::server::create_sock(ctx, loopback(), o, line_protocol_sock_handler());
         const int fd = s.listening_socket();
         REQUIRE(fd >= 0);
         CHECK(accepts_connections(fd) == 1);
-        const posix::socket_address address = s.listening_on_address();
-        CHECK(address.port() == s.listening_on().port);
-        CHECK(address.to_string() == "127.0.0.1:" + std::to_string(s.listening_on().port));
+        const address where = s.listening_on_address();
+        CHECK(where.port() == s.listening_on().port);
+        CHECK(where.to_string() == "127.0.0.1:" + std::to_string(s.listening_on().port));
 
         bool closed = false;
         s.close(false, [&] { closed = true; });
         REQUIRE(run_until(ctx, [&] { return closed; }));
         CHECK(s.listening_socket() == -1);
-        CHECK(s.listening_on().port == address.port());
+        CHECK(s.listening_on().port == where.port());
         try {
             static_cast<void>(s.listening_on_address());
             FAIL("listening_on_address() after close must throw");
@@ -58,6 +54,7 @@ TEST_CASE("listening_socket is the listening descriptor while open and -1 after 
             CHECK(message.find("closed") != std::string::npos);
         }
         CHECK(s.invariant());
+        CHECK(runs_out_of_work(ctx));
     }
     CHECK(open_descriptors() == before);
 }

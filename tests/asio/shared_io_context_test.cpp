@@ -5,8 +5,7 @@
 #include <string>
 
 #include "asio_test_support.hpp"
-#include "berth/asio/line_protocol.hpp"
-#include "berth/asio/server.hpp"
+#include "berth/line_protocol.hpp"
 
 namespace berth::asio_test {
 
@@ -18,10 +17,7 @@ asio::server make_server(net::io_context& ctx, std::uint32_t connections_max) {
     core::options o;
     o.max_connections = connections_max;
     o.on_handler_error = core::error_policy::ignore;
-    return asio::server::create(ctx,
-                                posix::listen_spec::bind_to(posix::bind_address::localhost(),
-                                                            posix::bind_port::chosen_by_os()),
-                                o, asio::line_protocol_handler());
+    return asio::server::create(ctx, loopback(), o, line_protocol_handler());
 }
 
 }  // namespace
@@ -35,12 +31,12 @@ TEST_CASE("two servers on one io_context serve at once, each within its own limi
         REQUIRE(a.listening_on().port != b.listening_on().port);
 
         // One client more than each limit: the last of each waits in the backlog.
-        std::array<std::unique_ptr<client>, 3> to_a;
-        std::array<std::unique_ptr<client>, 4> to_b;
+        std::array<std::unique_ptr<peer>, 3> to_a;
+        std::array<std::unique_ptr<peer>, 4> to_b;
         for (auto& c : to_a)
-            c = std::make_unique<client>(a.listening_on_address());
+            c = std::make_unique<peer>(a.listening_on_address());
         for (auto& c : to_b)
-            c = std::make_unique<client>(b.listening_on_address());
+            c = std::make_unique<peer>(b.listening_on_address());
         for (std::size_t i = 0; i < to_a.size(); ++i)
             to_a[i]->send("a" + std::to_string(i) + "\n");
         for (std::size_t i = 0; i < to_b.size(); ++i)
@@ -48,9 +44,9 @@ TEST_CASE("two servers on one io_context serve at once, each within its own limi
 
         // Both servers' clients within the limits are answered in the same run.
         REQUIRE(run_until(ctx, [&] {
-            return to_a[0]->poll_received() == "a0\n" && to_a[1]->poll_received() == "a1\n" &&
-                   to_b[0]->poll_received() == "b0\n" && to_b[1]->poll_received() == "b1\n" &&
-                   to_b[2]->poll_received() == "b2\n";
+            return to_a[0]->received() == "a0\n" && to_a[1]->received() == "a1\n" &&
+                   to_b[0]->received() == "b0\n" && to_b[1]->received() == "b1\n" &&
+                   to_b[2]->received() == "b2\n";
         }));
         CHECK(a.num_connections() == 2);
         CHECK(b.num_connections() == 3);
@@ -58,18 +54,18 @@ TEST_CASE("two servers on one io_context serve at once, each within its own limi
         CHECK(b.stats().accepted == 3);
         CHECK(a.stats().times_at_limit == 1);
         CHECK(b.stats().times_at_limit == 1);
-        CHECK(to_a[2]->poll_received().empty());
-        CHECK(to_b[3]->poll_received().empty());
+        CHECK(to_a[2]->received().empty());
+        CHECK(to_b[3]->received().empty());
 
         // A slot freed on `a` lets a's waiting client in; b is not affected.
         to_a[0]->send("quit\n");
-        REQUIRE(run_until(ctx, [&] { return to_a[2]->poll_received() == "a2\n"; }));
-        CHECK(to_a[0]->poll_received() == "a0\nbye\n");
+        REQUIRE(run_until(ctx, [&] { return to_a[2]->received() == "a2\n"; }));
+        CHECK(to_a[0]->received() == "a0\nbye\n");
         CHECK(a.stats().accepted == 3);
         CHECK(a.stats().handler_ok == 1);
         CHECK(b.stats().accepted == 3);
         CHECK(b.stats().handler_ok == 0);
-        CHECK(to_b[3]->poll_received().empty());
+        CHECK(to_b[3]->received().empty());
 
         // Closing `b` lets neither server's counts leak into the other's.
         bool b_finished = false;
@@ -82,7 +78,7 @@ TEST_CASE("two servers on one io_context serve at once, each within its own limi
         CHECK_FALSE(a.is_closed());
         CHECK(a.num_connections() == 2);
         to_a[1]->send("still\n");
-        REQUIRE(run_until(ctx, [&] { return to_a[1]->poll_received() == "a1\nstill\n"; }));
+        REQUIRE(run_until(ctx, [&] { return to_a[1]->received() == "a1\nstill\n"; }));
 
         bool a_finished = false;
         a.close(true, [] {});

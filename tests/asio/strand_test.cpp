@@ -21,8 +21,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "asio_test_support.hpp"
-#include "berth/asio/line_protocol.hpp"
-#include "berth/asio/server.hpp"
+#include "berth/line_protocol.hpp"
 
 namespace berth::asio_test {
 
@@ -38,7 +37,8 @@ constexpr int round_trips = 20;
 /// A blocking loopback client whose reads give up after two seconds (a bound).
 class blocking_client {
 public:
-    explicit blocking_client(const posix::socket_address& to) {
+    explicit blocking_client(const address& where) {
+        const posix::socket_address to(where);
         fd_ = ::socket(to.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
         REQUIRE(fd_ >= 0);
         const timeval bound{2, 0};
@@ -160,11 +160,6 @@ core::options strand_options() {
     return o;
 }
 
-posix::listen_spec loopback() {
-    return posix::listen_spec::bind_to(posix::bind_address::localhost(),
-                                       posix::bind_port::chosen_by_os());
-}
-
 struct served {
     std::uint32_t connections;
     bool invariant;
@@ -174,11 +169,10 @@ struct served {
 // Every client sends one line per round before any reads its answer, so all
 // clients' requests are in flight together across the context's threads.
 void serve_clients(asio::server& s, const asio::executor& strand) {
-    const posix::socket_address address =
-        on_strand(strand, [&s] { return s.listening_on_address(); });
+    const address where = on_strand(strand, [&s] { return s.listening_on_address(); });
     std::vector<std::unique_ptr<blocking_client>> clients;
     for (int i = 0; i < clients_count; ++i)
-        clients.push_back(std::make_unique<blocking_client>(address));
+        clients.push_back(std::make_unique<blocking_client>(where));
     for (int round = 0; round < round_trips; ++round) {
         for (int i = 0; i < clients_count; ++i)
             clients[static_cast<std::size_t>(i)]->send(std::to_string(i) + " " +
@@ -230,8 +224,7 @@ TEST_CASE("a create server on a strand of a multi-threaded io_context serves con
             // Created on the strand too: from then on every call on it is made there.
             asio::server s = on_strand(strand, [&] {
                 return asio::server::create(strand, loopback(), strand_options(),
-                                            [&](posix::socket_address, asio::reader& r,
-                                                asio::writer& w) -> net::awaitable<void> {
+                                            [&](address, reader& r, writer& w) -> task<> {
                                                 ++handlers;
                                                 // The handler, and every read's resumption, runs on
                                                 // the strand.
@@ -272,7 +265,7 @@ TEST_CASE(
         {
             asio::server s = on_strand(strand, [&] {
                 return asio::server::create_sock(strand, loopback(), strand_options(),
-                                                 asio::line_protocol_sock_handler());
+                                                 line_protocol_sock_handler());
             });
             serve_clients(s, strand);
         }

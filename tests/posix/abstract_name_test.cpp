@@ -3,7 +3,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "berth/posix/listen_error.hpp"
+#include "berth/errors.hpp"
 #include "berth/posix/listener.hpp"
 #include "berth/posix/parse_listen_spec.hpp"
 #include "posix_test_support.hpp"

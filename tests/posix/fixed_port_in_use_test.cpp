@@ -4,7 +4,7 @@
 #include <netinet/in.h>
 #include <string>
 
-#include "berth/posix/listen_error.hpp"
+#include "berth/errors.hpp"
 #include "berth/posix/listener.hpp"
 #include "posix_test_support.hpp"
 

@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <string>
 
-#include "berth/posix/listen_error.hpp"
+#include "berth/errors.hpp"
 #include "berth/posix/listener.hpp"
 #include "posix_test_support.hpp"
 

@@ -15,8 +15,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "berth/posix/close_socket.hpp"
-
 namespace berth::posix::test {
 
 std::size_t open_fd_count() {
@@ -97,53 +95,6 @@ temp_dir::~temp_dir() {
 
 std::string unique_abstract_name(const char* what) {
     return "berth-test-" + std::to_string(::getpid()) + "-" + what;
-}
-
-core::options accept_options(std::uint32_t max_connections, std::uint32_t accepts_per_batch) {
-    core::options opts;
-    opts.max_connections = max_connections;
-    opts.max_accepts_per_batch = accepts_per_batch;
-    opts.on_handler_error = core::error_policy::ignore;
-    REQUIRE(!core::validate(opts).has_value());
-    return opts;
-}
-
-std::vector<core::action> drain(core::server& server) {
-    std::vector<core::action> out;
-    for (int i = 0; i < 100'000; ++i) {
-        core::action a = server.poll();
-        if (std::holds_alternative<core::actions::idle>(a)) return out;
-        out.push_back(a);
-    }
-    FAIL("the core never became idle");
-    return out;
-}
-
-core::actions::accept_batch begin_batch(core::server& server, core::time_ns now_ns) {
-    static_cast<void>(drain(server));
-    REQUIRE(server.accept_step() == core::accept_phase::waiting_readable);
-    REQUIRE(server.handle(core::events::listener_readable{}, now_ns) == core::event_error::none);
-    const std::vector<core::action> actions = drain(server);
-    const auto batches = actions_of<core::actions::accept_batch>(actions);
-    REQUIRE(batches.size() == 1);
-    return batches[0];
-}
-
-void close_sockets(core::server& server, const std::vector<core::action>& actions,
-                   core::time_ns now_ns) {
-    for (const auto& start : actions_of<core::actions::start_handler>(actions)) {
-        REQUIRE(server.handle(core::events::handler_returned{start.id, core::outcome::ok},
-                              now_ns) == core::event_error::none);
-        for (const auto& close : actions_of<core::actions::close_socket>(drain(server))) {
-            close_connection_socket(static_cast<int>(close.socket));
-            REQUIRE(server.handle(core::events::socket_closed{close.id}, now_ns) ==
-                    core::event_error::none);
-            static_cast<void>(drain(server));
-        }
-    }
-    for (const auto& dropped : actions_of<core::actions::close_dropped_socket>(actions)) {
-        close_dropped_socket(static_cast<int>(dropped.socket));
-    }
 }
 
 }  // namespace berth::posix::test

@@ -1,15 +1,12 @@
-// What every berth::posix test needs: descriptor leak checks, loopback clients,
-// temporary directories, and a bare core server to run accept batches against.
+// What every berth::posix test needs: descriptor leak checks, loopback clients and
+// temporary directories.
 #pragma once
 
 #include <cstddef>
 #include <string>
-#include <vector>
 
 #include <doctest/doctest.h>
 
-#include "berth/core/action.hpp"
-#include "berth/core/server.hpp"
 #include "berth/posix/socket_address.hpp"
 
 namespace berth::posix::test {
@@ -66,29 +63,5 @@ private:
 
 /// An abstract name no other test process uses.
 [[nodiscard]] std::string unique_abstract_name(const char* what);
-
-/// Core options for accept tests: `max_connections`, `max_accepts_per_batch`.
-[[nodiscard]] core::options accept_options(std::uint32_t max_connections,
-                                           std::uint32_t accepts_per_batch);
-
-/// Polls the core until idle; returns the actions (not idle).
-std::vector<core::action> drain(core::server& server);
-
-/// Drains, reports readability, and returns the accept_batch the core asks for.
-[[nodiscard]] core::actions::accept_batch begin_batch(core::server& server, core::time_ns now_ns);
-
-template <typename A>
-[[nodiscard]] std::vector<A> actions_of(const std::vector<core::action>& actions) {
-    std::vector<A> out;
-    for (const core::action& a : actions) {
-        if (const A* x = std::get_if<A>(&a)) out.push_back(*x);
-    }
-    return out;
-}
-
-/// Executes the close actions among `actions` with the posix helpers and reports
-/// socket_closed for connections: what a backend does, minus handlers.
-void close_sockets(core::server& server, const std::vector<core::action>& actions,
-                   core::time_ns now_ns);
 
 }  // namespace berth::posix::test

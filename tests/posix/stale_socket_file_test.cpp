@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "berth/posix/listen_error.hpp"
+#include "berth/errors.hpp"
 #include "berth/posix/listener.hpp"
 #include "posix_test_support.hpp"
 

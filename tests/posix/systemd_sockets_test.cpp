@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "berth/posix/listen_error.hpp"
+#include "berth/errors.hpp"
 #include "berth/posix/listener.hpp"
 #include "posix_test_support.hpp"
 

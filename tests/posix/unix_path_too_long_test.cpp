@@ -3,7 +3,7 @@
 #include <string>
 #include <sys/un.h>
 
-#include "berth/posix/listen_error.hpp"
+#include "berth/errors.hpp"
 #include "berth/posix/listener.hpp"
 #include "posix_test_support.hpp"
 

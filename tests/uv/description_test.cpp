@@ -6,8 +6,7 @@
 
 #include <doctest/doctest.h>
 
-#include "berth/uv/line_protocol.hpp"
-#include "berth/uv/server.hpp"
+#include "berth/line_protocol.hpp"
 #include "description_checks.hpp"
 #include "json_syntax.hpp"
 #include "uv_test_support.hpp"
@@ -19,25 +18,20 @@ using test::check_live_description;
 using test::described_options;
 
 TEST_CASE("the description names options, policy, peers, accept step, drop mode and stats") {
-    const int before = count_descriptors();
+    const std::size_t before = count_descriptors();
     test_loop loop;
     int errors = 0;
-    uv::server_hooks hooks;
-    hooks.on_handler_error = [&errors](const posix::socket_address&, std::exception_ptr) {
-        ++errors;
-    };
-    uv::server s =
-        uv::server::create(loop.get(),
-                           posix::listen_spec::bind_to(posix::bind_address::localhost(),
-                                                       posix::bind_port::chosen_by_os()),
-                           described_options(), uv::line_protocol_handler(loop.get()), hooks);
+    server_hooks hooks;
+    hooks.on_handler_error = [&errors](const address&, std::exception_ptr) { ++errors; };
+    uv::server s = uv::server::create(loop.get(), loopback(), described_options(),
+                                      line_protocol_handler(), hooks);
     const std::string port = std::to_string(s.listening_on().port);
-    test_client first = test_client::tcp(s.listening_on().port);
-    test_client second = test_client::tcp(s.listening_on().port);
+    peer first(s.listening_on_address());
+    peer second(s.listening_on_address());
     first.send("one\n");
     second.send("two\n");
-    REQUIRE(first.read_line(loop, 1000 * ms) == "one");
-    REQUIRE(second.read_line(loop, 1000 * ms) == "two");
+    REQUIRE(loop.run_until(
+        [&] { return first.received() == "one\n" && second.received() == "two\n"; }));
     s.set_drop_incoming_connections(true);
     const std::string first_peer = first.local_address().to_string();
     const std::string second_peer = second.local_address().to_string();
@@ -45,11 +39,11 @@ TEST_CASE("the description names options, policy, peers, accept step, drop mode 
     check_live_description(s, {"uv", port, first_peer, second_peer});
 
     first.send("fail\n");  // one handler error, seen by the statistics and the hook
-    REQUIRE(loop.run_until([&] { return errors == 1; }, 1000 * ms));
+    REQUIRE(loop.run_until([&] { return errors == 1; }));
     bool finished = false;
     s.close(true);
     s.handlers_finished([&] { finished = true; });
-    REQUIRE(loop.run_until([&] { return finished; }, 1000 * ms));
+    REQUIRE(loop.run_until([&] { return finished; }));
 
     check_closed_description(s);
     first.close();

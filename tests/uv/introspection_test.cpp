@@ -5,30 +5,27 @@
 
 #include <doctest/doctest.h>
 
-#include "berth/uv/line_protocol.hpp"
-#include "berth/uv/server.hpp"
+#include "berth/line_protocol.hpp"
 #include "uv_test_support.hpp"
 
 namespace berth::uv_test {
 
 TEST_CASE("introspection reports the listening socket, drop mode and a description") {
+    const std::size_t before = count_descriptors();
     test_loop loop;
     core::options o;
     o.max_connections = 3;
     o.on_handler_error = core::error_policy::ignore;
-    uv::server s = uv::server::create(loop.get(),
-                                      posix::listen_spec::bind_to(posix::bind_address::localhost(),
-                                                                  posix::bind_port::chosen_by_os()),
-                                      o, uv::line_protocol_handler(loop.get()));
+    uv::server s = uv::server::create(loop.get(), loopback(), o, line_protocol_handler());
     CHECK(s.listening_on().port != 0);
     CHECK(s.listening_on_address().port() == s.listening_on().port);
     CHECK(s.listening_socket() >= 0);
     CHECK(s.loop() == loop.get());
     CHECK(s.options().max_connections == 3);
 
-    test_client c = test_client::tcp(s.listening_on().port);
+    peer c(s.listening_on_address());
     c.send("x\n");
-    CHECK(c.read_line(loop, 1000 * ms) == "x");
+    CHECK(loop.run_until([&] { return c.received() == "x\n"; }));
     CHECK(s.num_connections() == 1);
 
     s.set_drop_incoming_connections(true);
@@ -50,6 +47,8 @@ TEST_CASE("introspection reports the listening socket, drop mode and a descripti
     CHECK(s.listening_on().port != 0);  // still known after close
     CHECK(loop.close_loop() == 0);
     CHECK(s.invariant());
+    c.close();
+    CHECK(count_descriptors() == before);
 }
 
 }  // namespace berth::uv_test

@@ -8,8 +8,7 @@
 
 #include <doctest/doctest.h>
 
-#include "berth/uv/line_protocol.hpp"
-#include "berth/uv/server.hpp"
+#include "berth/line_protocol.hpp"
 #include "uv_test_support.hpp"
 
 namespace berth::uv_test {
@@ -26,28 +25,24 @@ int accepts_connections(int fd) {
 }  // namespace
 
 TEST_CASE("listening_socket is the listening descriptor while open and -1 after close") {
-    const int before = count_descriptors();
+    const std::size_t before = count_descriptors();
     test_loop loop;
     core::options o;
     o.max_connections = 2;
     o.on_handler_error = core::error_policy::ignore;
-    uv::server s =
-        uv::server::create_sock(loop.get(),
-                                posix::listen_spec::bind_to(posix::bind_address::localhost(),
-                                                            posix::bind_port::chosen_by_os()),
-                                o, uv::line_protocol_sock_handler(loop.get()));
+    uv::server s = uv::server::create_sock(loop.get(), loopback(), o, line_protocol_sock_handler());
     const int fd = s.listening_socket();
     REQUIRE(fd >= 0);
     CHECK(accepts_connections(fd) == 1);
-    const posix::socket_address address = s.listening_on_address();
-    CHECK(address.port() == s.listening_on().port);
-    CHECK(address.to_string() == "127.0.0.1:" + std::to_string(s.listening_on().port));
+    const address where = s.listening_on_address();
+    CHECK(where.port() == s.listening_on().port);
+    CHECK(where.to_string() == "127.0.0.1:" + std::to_string(s.listening_on().port));
 
     bool closed = false;
     s.close(false, [&] { closed = true; });
-    REQUIRE(loop.run_until([&] { return closed; }, 1000 * ms));
+    REQUIRE(loop.run_until([&] { return closed; }));
     CHECK(s.listening_socket() == -1);
-    CHECK(s.listening_on().port == address.port());
+    CHECK(s.listening_on().port == where.port());
     try {
         static_cast<void>(s.listening_on_address());
         FAIL("listening_on_address() after close must throw");

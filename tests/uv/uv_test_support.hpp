@@ -1,25 +1,26 @@
 // What the libuv backend's tests share: a loop that is closed (and checked) at the
-// end, a non-blocking loopback client served between turns of the loop, and the
-// process's descriptor count.
+// end, the process's descriptor count without libuv's process-wide ones, and the
+// harness the portable scenarios (tests/posix/portable_scenarios.hpp) run on.
 #pragma once
 
-#include <cstdint>
+#include <chrono>
+#include <cstddef>
 #include <functional>
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include <uv.h>
 
-#include "berth/core/types.hpp"
-#include "berth/posix/socket_address.hpp"
+#include "berth/uv/server.hpp"
+#include "loopback_peer.hpp"
 
 namespace berth::uv_test {
 
-inline constexpr core::time_ns ms = core::ns_per_ms;
+using test::peer;
+using namespace std::chrono_literals;
 
-/// Entries of /proc/self/fd, not counting libuv's process-wide descriptors.
-[[nodiscard]] int count_descriptors();
+/// Entries of /proc/self/fd, once libuv's process-wide descriptors (its signal
+/// pipe, opened with the first loop and kept for the process's life) exist.
+[[nodiscard]] std::size_t count_descriptors();
 
 /// A loop of the test's own. close_loop() runs it until it ends (bounded) and
 /// returns uv_loop_close's result.
@@ -31,47 +32,53 @@ public:
     ~test_loop();
 
     [[nodiscard]] uv_loop_t* get() { return &loop_; }
-    /// Runs the loop (through berth::uv::run, errors rethrown) until `condition`
-    /// holds or `timeout_ns` passed; `between` runs between turns.
-    bool run_until(const std::function<bool()>& condition, core::time_ns timeout_ns,
-                   const std::function<void()>& between = {});
+    /// Runs the loop (through berth::uv::run: raised errors propagate) until
+    /// `condition` holds or `bound` passed.
+    bool run_until(const std::function<bool()>& condition,
+                   std::chrono::milliseconds bound = std::chrono::seconds(2));
+    /// Runs the loop until berth::uv::run throws; the message, or empty if nothing
+    /// was thrown within `bound`.
+    std::string run_until_thrown(std::chrono::milliseconds bound = std::chrono::seconds(2));
     [[nodiscard]] int close_loop();
 
 private:
     uv_loop_t loop_{};
     uv_timer_t tick_{};
     bool closed_ = false;
+    int close_result_ = 0;
 };
 
-/// A non-blocking client socket (TCP to 127.0.0.1:port, or a Unix path).
-class test_client {
+inline posix::listen_spec loopback() {
+    return posix::listen_spec::bind_to(posix::bind_address::localhost(),
+                                       posix::bind_port::chosen_by_os());
+}
+
+/// close(true), then runs until handlers_finished; whether both completed in time.
+bool close_all(test_loop& loop, uv::server& s);
+
+/// The harness of tests/posix/portable_scenarios.hpp on libuv.
+class harness {
 public:
-    static test_client tcp(std::uint16_t port);
-    static test_client unix_path(const std::string& path);
-    test_client(test_client&& other) noexcept;
-    test_client(const test_client&) = delete;
-    test_client& operator=(const test_client&) = delete;
-    ~test_client();
+    using server_type = uv::server;
 
-    void send(std::string_view data);
-    void shutdown_write();
-    void close();
-    /// Reads without blocking; returns whether the stream ended.
-    bool poll();
-    /// The next line, running `loop` meanwhile; nothing on timeout or end.
-    std::optional<std::string> read_line(test_loop& loop, core::time_ns timeout_ns);
-    /// Waits for the end of the stream (data is kept in received()).
-    bool wait_closed(test_loop& loop, core::time_ns timeout_ns);
-    [[nodiscard]] const std::string& received() const { return in_; }
-    /// The client's own address: the peer the server sees.
-    [[nodiscard]] posix::socket_address local_address() const;
+    static std::size_t open_descriptors() { return count_descriptors(); }
 
-private:
-    explicit test_client(int fd) : fd_(fd) {}
-    int fd_ = -1;
-    std::string unsent_;
-    std::string in_;
-    bool ended_ = false;
+    uv::server create(const posix::listen_spec& spec, core::options o, reader_writer_handler h,
+                      server_hooks hooks = {}) {
+        return uv::server::create(loop.get(), spec, o, std::move(h), std::move(hooks));
+    }
+    uv::server create_sock(const posix::listen_spec& spec, core::options o, stream_handler h,
+                           server_hooks hooks = {}) {
+        return uv::server::create_sock(loop.get(), spec, o, std::move(h), std::move(hooks));
+    }
+    bool run_until(const std::function<bool()>& condition, std::chrono::milliseconds bound) {
+        return loop.run_until(condition, bound);
+    }
+    bool close_all(uv::server& s) { return uv_test::close_all(loop, s); }
+    /// uv_loop_close succeeds: the server left nothing on the loop.
+    bool wound_down() { return loop.close_loop() == 0; }
+
+    test_loop loop;
 };
 
 }  // namespace berth::uv_test
