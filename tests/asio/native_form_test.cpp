@@ -40,7 +40,7 @@ net::awaitable<void> echo(address, asio::socket& sock) {
 
 }  // namespace
 
-TEST_CASE("a native Asio handler is held to max_connections; a freed slot admits the next") {
+TEST_CASE("a native Asio handler is held to max_connections, and a freed slot admits the next") {
     const std::size_t before = open_descriptors();
     {
         net::io_context ctx;

@@ -41,7 +41,7 @@ TEST_CASE("a null loop is refused by every creation form, naming the form and th
     CHECK(count_descriptors() == before);
 }
 
-TEST_CASE("refused options name the option, the value and the rule; nothing is opened") {
+TEST_CASE("refused options name the option, the value and the rule, opening nothing") {
     test_loop loop;
     const std::size_t before = count_descriptors();
     core::options o = valid_options();
@@ -69,7 +69,7 @@ TEST_CASE("refused options name the option, the value and the rule; nothing is o
     CHECK(loop.close_loop() == 0);
 }
 
-TEST_CASE("an empty handler and call without its hook are refused; nothing is opened") {
+TEST_CASE("an empty handler and call without its hook are refused, opening nothing") {
     test_loop loop;
     const std::size_t before = count_descriptors();
     CHECK_THROWS_WITH_AS(static_cast<void>(uv::server::create(

@@ -93,7 +93,7 @@ struct end_probe {
 
 }  // namespace
 
-TEST_CASE("a native libuv handler is held to max_connections; a freed slot admits the next") {
+TEST_CASE("a native libuv handler is held to max_connections, and a freed slot admits the next") {
     const std::size_t before = count_descriptors();
     {
         test_loop loop;
@@ -128,7 +128,7 @@ TEST_CASE("a native libuv handler is held to max_connections; a freed slot admit
     CHECK(count_descriptors() == before);
 }
 
-TEST_CASE("close(true) shuts a native stream down first; the handle closes when it completes") {
+TEST_CASE("close(true) shuts a native stream down first and closes it when it completes") {
     const std::size_t before = count_descriptors();
     {
         test_loop loop;
