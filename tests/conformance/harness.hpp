@@ -2,13 +2,15 @@
 // Asio, libuv) implements it once; the scenarios are written against it only, and
 // every scenario runs on every backend.
 //
-// The server under test always runs the line protocol of
-// backends/sim/include/berth/sim/line_protocol.hpp (each line echoed; `quit` ->
-// `bye` and the handler finishes; `fail` -> the handler fails with "fail
-// requested"; `sleep MS` -> it pauses; `read N` -> it reads exactly N bytes (1 to
-// 65536, newlines included; the reader's read-exactly in the create form) and
-// answers "got N:<the bytes>"; otherwise it blocks reading), so what a handler
-// does is chosen by the client and the harness needs no hooks into it.
+// The server under test always runs the portable line protocol of
+// berth/line_protocol.hpp, the same handler on every backend: line_protocol_handler()
+// for `create`, line_protocol_sock_handler() for `create_sock`. Each line is echoed;
+// `quit` -> `bye` and the handler finishes; `fail` -> the handler fails with "fail
+// requested"; `flood N` -> N bytes of 'x', a chunk at a time, each awaited (the
+// writer's flushed() in the create form); `sleep MS` -> it pauses, then echoes;
+// `read N` -> it reads exactly N bytes (1 to 65536, newlines included) and answers
+// "got N:<the bytes>"; otherwise it blocks reading. So what a handler does is
+// chosen by the client and the harness needs no hooks into it.
 //
 // Times: virtual in the simulator, real elapsed time in real backends. A wait for
 // something that must happen is bounded by `patience_ns` (generous: a loaded CI
@@ -16,17 +18,17 @@
 // checks that something does NOT happen is short (`brief_ns`).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "berth/core/action.hpp"
 #include "berth/core/options.hpp"
 #include "berth/core/statistics.hpp"
 
@@ -40,8 +42,8 @@ inline constexpr time_ns patience_ns = 5000 * ms;
 inline constexpr time_ns brief_ns = 20 * ms;
 
 enum class handler_form : std::uint8_t {
-    sock,    // create_sock
-    stream,  // create (reader and buffered writer)
+    sock,           // create_sock: the handler gets a berth::stream
+    reader_writer,  // create: the handler gets a berth::reader and a buffered berth::writer
 };
 
 struct server_config {
@@ -53,6 +55,9 @@ struct server_config {
     std::string listen = "127.0.0.1:0";
     /// With the `call` policy: the function throws after recording the call.
     bool call_raises = false;
+    /// Installs server_hooks::on_notice, which records every notice for notices().
+    /// Without it the server runs with no notice hook, as most users' do.
+    bool record_notices = false;
 };
 
 /// Whether creation succeeded; if not, the creation error's message.
@@ -65,10 +70,10 @@ struct start_result {
 /// documented where it is set and in docs/simulator.md; a scenario that reads one
 /// checks what that backend does instead, it never skips.
 struct backend_facts {
-    /// Creation errors come from berth::posix::listen_error: "<operation>
-    /// <address> failed: <ERRNO NAME> (<text>)[; <hint>]". The sim's kernel
-    /// reports "listen on <address>: <text> (errno N)" without name or hint.
-    bool posix_listen_errors = true;
+    /// Creation errors end with a hint where one helps ("<operation> <address>
+    /// failed: <NAME> (<text>); <hint>"): the real backends know the file system
+    /// and the privileges. The sim's kernel gives the same message without a hint.
+    bool listen_error_hints = true;
     /// Unix socket names live in a real file system with sun_path's limit. The
     /// sim's addresses are plain text: no directories, no length limit.
     bool unix_sockets_are_files = true;
@@ -78,46 +83,58 @@ using client_id = std::uint32_t;
 
 class harness {
 public:
+    harness() = default;
+    harness(const harness&) = delete;
+    harness& operator=(const harness&) = delete;
     virtual ~harness() = default;
 
     [[nodiscard]] virtual backend_facts facts() const = 0;
 
     /// Creates the server; reports the creation error instead of throwing.
     [[nodiscard]] virtual start_result start_server(const server_config& config) = 0;
-    /// The backend's listening_on() as text: the port for TCP ("8080"), the path
-    /// for a Unix socket file, "@NAME" for an abstract name.
+    /// The server's listening_on(), as listen_endpoint::to_string(): the port for
+    /// TCP ("8080"), the path for a Unix socket file, "@NAME" for an abstract name.
     [[nodiscard]] virtual std::string listening_on() const = 0;
-    /// The address the listening socket reports, as "HOST:PORT", "[IPv6]:PORT",
-    /// the path, or "@NAME". Precondition: started and not closed.
-    [[nodiscard]] virtual std::string bound_address() const = 0;
+    /// The server's listening_on_address(), as address::to_string(): "HOST:PORT",
+    /// "[IPv6]:PORT", the path, or "@NAME"; nothing when it threw std::logic_error
+    /// (the listening socket is closed).
+    [[nodiscard]] virtual std::optional<std::string> bound_address() const = 0;
     /// An address in the listen text form on which something else already listens
     /// (a fixed port). It stays taken until shut_down.
     [[nodiscard]] virtual std::string occupied_address() = 0;
     /// A directory for Unix socket files, removed with its contents at shut_down.
     [[nodiscard]] virtual std::string scratch_directory() = 0;
 
-    /// Starts connecting a client and returns at once (the connect may stay
-    /// pending while the listen queue is full).
+    /// Starts connecting a client to the server's address and returns at once (the
+    /// connect may stay pending while the listen queue is full).
     virtual client_id connect() = 0;
-    /// Queues bytes to send; they are flushed in the background.
+    /// Queues bytes to send; they are sent in the background as the peer takes them.
     virtual void send(client_id c, std::string_view data) = 0;
     /// The next line the client receives, within `timeout_ns`; nothing on timeout
-    /// or when the stream ended.
+    /// or when the stream ended. Only a client being waited on reads: the others
+    /// let what the server sends pile up, as a client that never reads does.
     virtual std::optional<std::string> receive_line(client_id c, time_ns timeout_ns) = 0;
+    /// Reads and discards what the client receives until `count` bytes came, the
+    /// stream ended, or `timeout_ns` passed; how many bytes came.
+    virtual std::size_t receive_bytes(client_id c, std::size_t count, time_ns timeout_ns) = 0;
     /// Waits up to `timeout_ns` for the server's side to close (end of stream or
-    /// reset, after any data). Returns whether it did.
+    /// reset), reading and discarding what comes before. Returns whether it did.
     virtual bool wait_peer_closed(client_id c, time_ns timeout_ns) = 0;
+    /// Closes the client once what it queued is sent (at once if nothing is).
     virtual void close_client(client_id c) = 0;
 
     /// Runs the backend until `condition` holds, at most `timeout_ns`.
     virtual bool wait_until(const std::function<bool()>& condition, time_ns timeout_ns) = 0;
     /// Lets `duration_ns` pass with the backend running.
     virtual void advance(time_ns duration_ns) = 0;
+    /// The backend's clock: virtual in the sim, the steady clock in real backends.
+    [[nodiscard]] virtual time_ns now_ns() const = 0;
 
     virtual void close(bool close_existing_connections) = 0;
-    /// close(false) with a drain: connections still open `drain_ns` from now are
-    /// closed as with close_existing_connections.
-    virtual void close_with_drain(time_ns drain_ns) = 0;
+    /// The server's close_with_drain(drain): connections still open `drain` from now
+    /// are closed as with close_existing_connections. A negative drain throws the
+    /// server's berth::creation_error.
+    virtual void close_with_drain(std::chrono::nanoseconds drain) = 0;
     [[nodiscard]] virtual bool close_finished() const = 0;
     [[nodiscard]] virtual bool handlers_finished() const = 0;
     [[nodiscard]] virtual bool is_closed() const = 0;
@@ -132,6 +149,8 @@ public:
     /// Errors that propagated out of the backend's run (`raise`, a raising `call`,
     /// fatal accept errors), as their messages, in order.
     [[nodiscard]] virtual std::vector<std::string> raised_errors() const = 0;
+    /// With server_config::record_notices: the kind of every notice, in order.
+    [[nodiscard]] virtual std::vector<core::notice_kind> notices() const = 0;
     /// The fault seam: the next accept calls fail with these errno values.
     virtual void inject_accept_errors(const std::vector<int>& errors) = 0;
 
@@ -146,17 +165,5 @@ public:
 
 /// Implemented once per backend.
 std::unique_ptr<harness> make_harness();
-
-/// The `call` policy's function of every harness: records "PEER: MESSAGE" for
-/// policy_calls(), then throws when the scenario asked for a raising `call`.
-inline void record_policy_call(std::vector<std::string>& calls, const std::string& peer,
-                               const std::exception_ptr& error, bool raises) {
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-        calls.push_back(peer + ": " + e.what());
-    }
-    if (raises) throw std::runtime_error("call raised after " + calls.back());
-}
 
 }  // namespace berth::conformance

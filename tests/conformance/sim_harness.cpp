@@ -1,19 +1,20 @@
 // The conformance harness over the simulator: virtual time, the simulated kernel,
-// the line protocol handler of berth::sim.
+// clients that live in the simulated world.
 //
 // Facts of the simulator (backend_facts; docs/simulator.md): addresses are text,
 // so "unix:PATH" and "unix:@NAME" are simulated addresses with no file system
-// behind them and no sun_path limit; the only creation errors its kernel produces
-// are EADDRINUSE (the address is bound) and EMFILE, reported as
-// "listen on <address>: <text> (errno N)". Descriptors are the simulated table's.
+// behind them and no sun_path limit; its kernel's creation errors (EADDRINUSE,
+// EMFILE) carry no hint. Descriptors are the simulated table's.
 #include <cerrno>
+#include <deque>
 #include <exception>
-#include <stdexcept>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include <doctest/doctest.h>
 
 #include "berth/sim/kernel.hpp"
-#include "berth/sim/line_protocol.hpp"
 #include "berth/sim/server.hpp"
 #include "berth/sim/world.hpp"
 #include "harness.hpp"
@@ -26,9 +27,9 @@ namespace {
 struct client {
     std::optional<sim::socket> sock;
     std::string unsent;  // queued before the connect completed
-    int error = 0;
     bool connected = false;
-    bool done = false;
+    bool done = false;           // the connect completed, either way
+    bool ended = false;          // its stream ended, or it was closed
     bool close_pending = false;  // closed by the scenario before the connect completed
     bool closed = false;
 };
@@ -40,73 +41,48 @@ sim::world_config harness_world() {
     return c;
 }
 
+// A client's connect, as a task in the world: what the scenario queued meanwhile
+// is sent once it is connected.
+sim::task<> connect_client(sim::world& w, address to, client& c) {
+    sim::connect_result r = co_await w.connect(to);
+    c.done = true;
+    if (!r.sock) co_return;  // refused: the stream's end for the scenario
+    c.connected = true;
+    c.sock.emplace(*r.sock);
+    if (!c.unsent.empty()) c.sock->send(c.unsent);
+    c.unsent.clear();
+    if (c.close_pending) {
+        c.sock->close();
+        c.ended = true;
+    }
+}
+
 class sim_harness final : public server_harness<sim::server> {
 public:
     sim_harness() : world_(1, harness_world()) {}
-
+    sim_harness(const sim_harness&) = delete;
+    sim_harness& operator=(const sim_harness&) = delete;
     ~sim_harness() override { shut_down(); }
 
-    backend_facts facts() const override {
+    [[nodiscard]] backend_facts facts() const override {
         backend_facts f;
-        f.posix_listen_errors = false;
+        f.listen_error_hints = false;
         f.unix_sockets_are_files = false;
         return f;
     }
 
-    start_result start_server(const server_config& config) override {
-        sim::server_hooks hooks;
-        hooks.on_handler_error = [this, raises = config.call_raises](const std::string& peer,
-                                                                     std::exception_ptr error) {
-            record_policy_call(calls_, peer, error, raises);
-        };
-        try {
-            adopt(config.form == handler_form::sock
-                      ? sim::server::create_sock(world_, config.listen, config.opts,
-                                                 sim::line_protocol_sock_handler(world_), hooks)
-                      : sim::server::create(world_, config.listen, config.opts,
-                                            sim::line_protocol_stream_handler(world_), hooks));
-        } catch (const sim::creation_error& e) {
-            return start_result{e.what()};
-        }
-        return {};
-    }
-
-    // The sim reports "HOST:PORT" or the address as given ("unix:..."); mapped
-    // here onto the real backends' form (the port, the path, "@NAME").
-    std::string listening_on() const override {
-        const std::string& address = server_->listening_on();
-        if (address.rfind("unix:", 0) == 0) return address.substr(5);
-        return address.substr(address.rfind(':') + 1);
-    }
-
-    std::string bound_address() const override {
-        const std::string& address = server_->listening_on();
-        return address.rfind("unix:", 0) == 0 ? address.substr(5) : address;
-    }
-
-    std::string occupied_address() override {
+    [[nodiscard]] std::string occupied_address() override {
         const sim::kernel::listen_result r = world_.net().listen("127.0.0.1:0", 1);
         REQUIRE(r.error == 0);
         occupant_ = r.handle;
         return r.address;
     }
 
-    std::string scratch_directory() override { return "/sim-scratch"; }
+    [[nodiscard]] std::string scratch_directory() override { return "/sim-scratch"; }
 
     client_id connect() override {
         const auto id = static_cast<client_id>(clients_.size());
-        clients_.emplace_back();
-        world_.net().connect(server_->listening_on(), [this, id](int error, std::uint32_t ep) {
-            client& c = clients_[id];
-            c.done = true;
-            c.error = error;
-            if (error != 0) return;
-            c.connected = true;
-            c.sock.emplace(world_, ep);
-            if (!c.unsent.empty()) c.sock->send(c.unsent);
-            c.unsent.clear();
-            if (c.close_pending) c.sock->close();
-        });
+        world_.spawn(connect_client(world_, server_address(), clients_.emplace_back()));
         return id;
     }
 
@@ -119,92 +95,71 @@ public:
         }
     }
 
-    std::optional<std::string> receive_line(client_id id, time_ns timeout_ns) override {
-        std::optional<std::string> line;
-        static_cast<void>(pump(
-            [&] {
-                const client& c = clients_.at(id);
-                if (c.done && !c.connected) return true;
-                if (!c.connected) return false;
-                std::string text;
-                sim::io_result status;
-                if (!world_.net().read_line(c.sock->endpoint(), text, status)) return false;
-                if (status.bytes > 0) line = std::move(text);
-                return true;
-            },
-            timeout_ns));
-        return line;
-    }
-
-    bool wait_peer_closed(client_id id, time_ns timeout_ns) override {
-        return pump(
-            [&] {
-                const client& c = clients_.at(id);
-                if (c.done && !c.connected) return true;
-                if (!c.connected) return false;
-                std::string sink;
-                // Bounded: each read takes what is there, at most the whole buffer.
-                for (int i = 0; i < 1024; ++i) {
-                    const sim::io_result r = world_.net().read(c.sock->endpoint(), sink, 1 << 20);
-                    sink.clear();
-                    if (r.eof || (r.error != 0 && r.error != EAGAIN)) return true;
-                    if (r.bytes == 0) return false;
-                }
-                return false;
-            },
-            timeout_ns);
-    }
-
     void close_client(client_id id) override {
         client& c = clients_.at(id);
         if (c.closed) return;
         c.closed = true;
         if (c.connected) {
-            c.sock->close();
+            c.sock->close();  // what it queued is still delivered
+            c.ended = true;
         } else {
             c.close_pending = true;
         }
     }
 
-    bool wait_until(const std::function<bool()>& condition, time_ns timeout_ns) override {
-        return pump(condition, timeout_ns);
-    }
-
-    void advance(time_ns duration_ns) override {
-        static_cast<void>(pump([] { return false; }, duration_ns));
-    }
-
-    void close(bool close_existing_connections) override {
-        server_->close(close_existing_connections);
-        static_cast<void>(pump([] { return false; }, 0));
-    }
-    void close_with_drain(time_ns drain_ns) override {
-        server_->close_with_drain(world_.now_ns() + drain_ns);
-        static_cast<void>(pump([] { return false; }, 0));
-    }
-    void inject_accept_errors(const std::vector<int>& errors) override {
-        world_.net().inject_accept_errors(errors);
-    }
-
-    std::size_t open_descriptors() const override { return world_.net().fds_in_use(); }
-
-    void shut_down() override {
-        for (client_id id = 0; id < clients_.size(); ++id)
-            close_client(id);
-        if (server_) {
-            server_->close(true);
-            static_cast<void>(
-                pump([this] { return close_finished_ && handlers_finished_; }, patience_ns));
-            server_.reset();
-        }
-        if (occupant_ != 0) world_.net().close(occupant_);
-        occupant_ = 0;
+    [[nodiscard]] time_ns now_ns() const override { return world_.now_ns(); }
+    [[nodiscard]] std::size_t open_descriptors() const override {
+        return world_.net().fds_in_use();
     }
 
 private:
+    sim::server create_server(const std::string& listen, const core::options& opts,
+                              reader_writer_handler handler, server_hooks hooks) override {
+        return sim::server::create(world_, listen, opts, std::move(handler), std::move(hooks));
+    }
+    sim::server create_server(const std::string& listen, const core::options& opts,
+                              stream_handler handler, server_hooks hooks) override {
+        return sim::server::create_sock(world_, listen, opts, std::move(handler), std::move(hooks));
+    }
+
+    std::optional<std::string> take_line(client_id id) override {
+        client& c = clients_.at(id);
+        if (!c.connected || c.ended) return std::nullopt;
+        std::string line;
+        sim::io_result status;
+        if (!world_.net().read_line(c.sock->endpoint(), line, status)) return std::nullopt;
+        if (status.bytes == line.size() + 1) return line;  // with its newline: whole
+        c.ended = true;  // the end (after a last line cut short), a reset
+        return std::nullopt;
+    }
+
+    std::size_t discard_received(client_id id) override {
+        client& c = clients_.at(id);
+        if (!c.connected || c.ended) return 0;
+        std::size_t received = 0;
+        std::string sink;
+        // Bounded: each read takes what is there, at most a megabyte.
+        for (int i = 0; i < 1024; ++i) {
+            const sim::io_result r = world_.net().read(c.sock->endpoint(), sink, 1 << 20);
+            sink.clear();
+            received += r.bytes;
+            if (r.eof || (r.error != 0 && r.error != EAGAIN)) {
+                c.ended = true;
+                break;
+            }
+            if (r.bytes == 0) break;
+        }
+        return received;
+    }
+
+    [[nodiscard]] bool stream_ended(client_id id) const override {
+        const client& c = clients_.at(id);
+        return c.ended || (c.done && !c.connected);
+    }
+
     // Runs the world; errors raised out of it are recorded, failed checks fail
     // the scenario.
-    bool pump(const std::function<bool()>& condition, time_ns timeout_ns) {
+    bool pump(const std::function<bool()>& condition, time_ns timeout_ns) override {
         const time_ns until_ns = world_.now_ns() + timeout_ns;
         for (int i = 0; i < 1000; ++i) {
             try {
@@ -212,14 +167,24 @@ private:
             } catch (const sim::check_failure&) {
                 throw;
             } catch (const std::exception& e) {
-                raised_.emplace_back(e.what());
+                record_raised(e);
             }
         }
         return condition();
     }
 
+    void close_all_clients() override {
+        for (client_id id = 0; id < clients_.size(); ++id)
+            close_client(id);
+    }
+
+    void release_backend() override {
+        if (occupant_ != 0) world_.net().close(occupant_);
+        occupant_ = 0;
+    }
+
     sim::world world_;
-    std::vector<client> clients_;
+    std::deque<client> clients_;  // a deque: the connect tasks hold references
     sim::socket_handle occupant_ = 0;
 };
 

@@ -12,10 +12,8 @@ namespace berth::conformance {
 
 namespace {
 
-server_config config(core::exhaustion_mode mode) {
-    server_config cfg;
-    cfg.opts.max_connections = 4;
-    cfg.opts.on_handler_error = core::error_policy::ignore;
+server_config config(core::exhaustion_mode mode, handler_form form) {
+    server_config cfg = server_of(form, 4);
     cfg.opts.on_accept_exhaustion = mode;
     return cfg;
 }
@@ -28,7 +26,7 @@ std::uint64_t errors_of(const harness& h, core::accept_error_class c) {
 
 TEST_CASE_FIXTURE(scenario,
                   "EMFILE pauses accepting with exponential back-off, then accepting recovers") {
-    start(config(core::exhaustion_mode::back_off));
+    start(config(core::exhaustion_mode::back_off, either_form()));
     h->inject_accept_errors({EMFILE, EMFILE, EMFILE});
     const client_id c = h->connect();
     h->send(c, "late\n");
@@ -43,7 +41,7 @@ TEST_CASE_FIXTURE(scenario,
 
 TEST_CASE_FIXTURE(scenario,
                   "a per-connection accept error skips that connection and accepting goes on") {
-    start(config(core::exhaustion_mode::back_off));
+    start(config(core::exhaustion_mode::back_off, either_form()));
     h->inject_accept_errors({ECONNABORTED});
     const client_id first = h->connect();
     h->advance(1 * ms);
@@ -58,7 +56,7 @@ TEST_CASE_FIXTURE(scenario,
 }
 
 TEST_CASE_FIXTURE(scenario, "a fatal accept error closes the listening socket and raises") {
-    start(config(core::exhaustion_mode::back_off));
+    start(config(core::exhaustion_mode::back_off, either_form()));
     h->inject_accept_errors({EINVAL});
     const client_id c = h->connect();
     CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, patience_ns));
@@ -73,7 +71,7 @@ TEST_CASE_FIXTURE(scenario, "a fatal accept error closes the listening socket an
 
 TEST_CASE_FIXTURE(scenario,
                   "shed mode: running out of descriptors closes the queued connections promptly") {
-    server_config cfg = config(core::exhaustion_mode::shed);
+    server_config cfg = config(core::exhaustion_mode::shed, either_form());
     cfg.opts.max_accepts_per_batch = 4;  // room to find the queue empty and stop shedding
     start(cfg);
     h->inject_accept_errors({EMFILE});
@@ -88,7 +86,7 @@ TEST_CASE_FIXTURE(scenario,
 
 TEST_CASE_FIXTURE(scenario,
                   "EAGAIN ends the batch quietly and the loop waits for readability again") {
-    start(config(core::exhaustion_mode::back_off));
+    start(config(core::exhaustion_mode::back_off, either_form()));
     h->inject_accept_errors({EAGAIN, EINTR});
     const client_id c = h->connect();
     h->send(c, "x\n");

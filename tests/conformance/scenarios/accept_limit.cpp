@@ -11,11 +11,9 @@ namespace berth::conformance {
 
 namespace {
 
-server_config limited(std::uint32_t max_connections) {
-    server_config cfg;
-    cfg.opts.max_connections = max_connections;
+server_config limited(std::uint32_t max_connections, handler_form form) {
+    server_config cfg = server_of(form, max_connections);
     cfg.opts.backlog = 16;
-    cfg.opts.on_handler_error = core::error_policy::ignore;
     return cfg;
 }
 
@@ -25,7 +23,7 @@ TEST_CASE_FIXTURE(
     scenario,
     "limit 2 with 5 blocked clients admits exactly 2, then one per finished handler in "
     "accept order") {
-    start(limited(2));
+    start(limited(2, either_form()));
     std::vector<client_id> c;
     for (int i = 0; i < 5; ++i) {
         c.push_back(h->connect());
@@ -55,10 +53,8 @@ TEST_CASE_FIXTURE(
 
 TEST_CASE_FIXTURE(scenario,
                   "a slot is freed only when the handler has finished and its socket is closed") {
-    start(limited(1));
-    const client_id a = h->connect();
-    h->send(a, "one\n");
-    CHECK(h->receive_line(a, patience_ns) == "one");
+    start(limited(1, either_form()));
+    const client_id a = answered_client(*h, "one");
     const client_id b = h->connect();
     h->send(b, "two\n");
     CHECK_FALSE(h->receive_line(b, brief_ns).has_value());
@@ -71,7 +67,7 @@ TEST_CASE_FIXTURE(scenario,
 
 TEST_CASE_FIXTURE(
     scenario, "a batch takes at most max_accepts_per_batch and never more than the free slots") {
-    server_config cfg = limited(3);
+    server_config cfg = limited(3, either_form());
     cfg.opts.max_accepts_per_batch = 8;
     start(cfg);
     std::vector<client_id> c;

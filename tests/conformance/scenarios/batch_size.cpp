@@ -16,12 +16,10 @@ namespace berth::conformance {
 
 namespace {
 
-server_config batches(std::uint32_t max_connections, std::uint32_t per_batch) {
-    server_config cfg;
-    cfg.opts.max_connections = max_connections;
+server_config batches(std::uint32_t max_connections, std::uint32_t per_batch, handler_form form) {
+    server_config cfg = server_of(form, max_connections);
     cfg.opts.max_accepts_per_batch = per_batch;
     cfg.opts.backlog = 16;
-    cfg.opts.on_handler_error = core::error_policy::ignore;
     return cfg;
 }
 
@@ -41,7 +39,7 @@ std::uint64_t empty_queue_ends(const harness& h) {
 }  // namespace
 
 TEST_CASE_FIXTURE(scenario, "batch size 1: one connection per accept step") {
-    start(batches(8, 1));
+    start(batches(8, 1, either_form()));
     const std::vector<client_id> c = queue_clients(*h, 3);
     for (std::size_t i = 0; i < c.size(); ++i)
         CHECK(h->receive_line(c[i], patience_ns) == "c" + std::to_string(i));
@@ -51,7 +49,7 @@ TEST_CASE_FIXTURE(scenario, "batch size 1: one connection per accept step") {
 }
 
 TEST_CASE_FIXTURE(scenario, "batch size 4: every queued connection in one accept step") {
-    start(batches(8, 4));
+    start(batches(8, 4, either_form()));
     const std::vector<client_id> c = queue_clients(*h, 3);
     for (std::size_t i = 0; i < c.size(); ++i)
         CHECK(h->receive_line(c[i], patience_ns) == "c" + std::to_string(i));
@@ -61,7 +59,7 @@ TEST_CASE_FIXTURE(scenario, "batch size 4: every queued connection in one accept
 }
 
 TEST_CASE_FIXTURE(scenario, "a batch stops at the free slots and admits in accept order") {
-    start(batches(2, 4));
+    start(batches(2, 4, either_form()));
     const std::vector<client_id> c = queue_clients(*h, 3);
     CHECK(h->receive_line(c[0], patience_ns) == "c0");
     CHECK(h->receive_line(c[1], patience_ns) == "c1");

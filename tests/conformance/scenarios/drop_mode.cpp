@@ -8,10 +8,8 @@ namespace berth::conformance {
 
 namespace {
 
-server_config config(std::uint32_t max_connections, bool drop) {
-    server_config cfg;
-    cfg.opts.max_connections = max_connections;
-    cfg.opts.on_handler_error = core::error_policy::ignore;
+server_config config(std::uint32_t max_connections, bool drop, handler_form form) {
+    server_config cfg = server_of(form, max_connections);
     cfg.opts.drop_incoming_connections = drop;
     return cfg;
 }
@@ -20,7 +18,7 @@ server_config config(std::uint32_t max_connections, bool drop) {
 
 TEST_CASE_FIXTURE(scenario,
                   "drop mode toggled mid-run drops whole batches and the accept loop re-arms") {
-    start(config(4, true));
+    start(config(4, true, either_form()));
     CHECK(h->is_dropping_incoming_connections());
 
     const client_id first = h->connect();
@@ -50,10 +48,8 @@ TEST_CASE_FIXTURE(scenario,
 }
 
 TEST_CASE_FIXTURE(scenario, "a full server in drop mode does not drop: it does not accept") {
-    start(config(1, false));
-    const client_id holder = h->connect();
-    h->send(holder, "hold\n");
-    CHECK(h->receive_line(holder, patience_ns) == "hold");
+    start(config(1, false, either_form()));
+    const client_id holder = answered_client(*h, "hold");
     h->set_drop_incoming_connections(true);
     const client_id waiting = h->connect();
     h->send(waiting, "w\n");

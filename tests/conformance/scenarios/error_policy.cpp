@@ -11,15 +11,7 @@ namespace berth::conformance {
 namespace {
 
 server_config config(core::error_policy policy, handler_form form) {
-    server_config cfg;
-    cfg.opts.max_connections = 2;
-    cfg.opts.on_handler_error = policy;
-    cfg.form = form;
-    return cfg;
-}
-
-bool contains(const std::string& text, const char* part) {
-    return text.find(part) != std::string::npos;
+    return server_of(form, 2, policy);
 }
 
 // A failing handler's connection is closed and its slot freed; another client is
@@ -29,6 +21,21 @@ void fail_one(harness& h) {
     h.send(c, "fail\n");
     CHECK(h.wait_peer_closed(c, patience_ns));
     CHECK(h.wait_until([&] { return h.stats().handler_errors == 1; }, patience_ns));
+}
+
+// After an error raised out of the backend's run: the server is closed, the
+// connection that was there keeps being served until it finishes, and its slot is
+// freed.
+void survivor_keeps_running(harness& h, client_id survivor) {
+    CHECK(h.is_closed());
+    CHECK(h.num_connections() == 1);
+    h.send(survivor, "t\n");
+    CHECK(h.receive_line(survivor, patience_ns) == "t");
+    h.send(survivor, "quit\n");
+    CHECK(h.receive_line(survivor, patience_ns) == "bye");
+    CHECK(h.wait_until([&] { return h.handlers_finished(); }, patience_ns));
+    CHECK(h.num_connections() == 0);
+    CHECK(h.invariant());
 }
 
 }  // namespace
@@ -67,22 +74,12 @@ TEST_CASE_FIXTURE(scenario,
                   "leaked and existing connections keep running") {
     const handler_form form = either_form();
     start(config(core::error_policy::raise, form));
-    const client_id survivor = h->connect();
-    h->send(survivor, "s\n");
-    CHECK(h->receive_line(survivor, patience_ns) == "s");
+    const client_id survivor = answered_client(*h, "s");
     fail_one(*h);
     CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, patience_ns));
     REQUIRE(h->raised_errors().size() == 1);
     CHECK(contains(h->raised_errors()[0], "fail requested"));
-    CHECK(h->is_closed());
-    CHECK(h->num_connections() == 1);
-    h->send(survivor, "t\n");
-    CHECK(h->receive_line(survivor, patience_ns) == "t");
-    h->send(survivor, "quit\n");
-    CHECK(h->receive_line(survivor, patience_ns) == "bye");
-    CHECK(h->wait_until([&] { return h->handlers_finished(); }, patience_ns));
-    CHECK(h->num_connections() == 0);
-    CHECK(h->invariant());
+    survivor_keeps_running(*h, survivor);
 }
 
 TEST_CASE_FIXTURE(scenario,
@@ -91,28 +88,18 @@ TEST_CASE_FIXTURE(scenario,
     server_config cfg = config(core::error_policy::call, either_form());
     cfg.call_raises = true;
     start(cfg);
-    const client_id survivor = h->connect();
-    h->send(survivor, "s\n");
-    CHECK(h->receive_line(survivor, patience_ns) == "s");
+    const client_id survivor = answered_client(*h, "s");
     fail_one(*h);
     CHECK(h->wait_until([&] { return !h->raised_errors().empty(); }, patience_ns));
     REQUIRE(h->raised_errors().size() == 1);
     CHECK(contains(h->raised_errors()[0], "call raised after"));
     CHECK(contains(h->raised_errors()[0], "fail requested"));
     REQUIRE(h->policy_calls().size() == 1);
-    CHECK(h->is_closed());
-    CHECK(h->num_connections() == 1);
-    h->send(survivor, "t\n");
-    CHECK(h->receive_line(survivor, patience_ns) == "t");
-    h->send(survivor, "quit\n");
-    CHECK(h->receive_line(survivor, patience_ns) == "bye");
-    CHECK(h->wait_until([&] { return h->handlers_finished(); }, patience_ns));
-    CHECK(h->num_connections() == 0);
-    CHECK(h->invariant());
+    survivor_keeps_running(*h, survivor);
 }
 
 TEST_CASE_FIXTURE(scenario, "a handler that finishes normally is not an error") {
-    start(config(core::error_policy::call, handler_form::sock));
+    start(config(core::error_policy::call, either_form()));
     const client_id c = h->connect();
     h->send(c, "quit\n");
     CHECK(h->receive_line(c, patience_ns) == "bye");

@@ -1,5 +1,6 @@
 // SEMANTICS.md section 3: listening_on() for each address form, computed once at
-// creation and still valid after close; a client reaches the server at it.
+// creation and still valid after close; listening_on_address() asks the socket and
+// is an error once it is closed; a client reaches the server at that address.
 #include <string>
 #include <unistd.h>
 
@@ -12,63 +13,71 @@ namespace berth::conformance {
 
 namespace {
 
-server_config at(std::string listen) {
-    server_config cfg;
-    cfg.opts.max_connections = 4;
-    cfg.opts.on_handler_error = core::error_policy::ignore;
-    cfg.listen = std::move(listen);
-    return cfg;
+bool is_port_number(const std::string& text) {
+    return !text.empty() && text.size() <= 5 &&
+           text.find_first_not_of("0123456789") == std::string::npos && text != "0" &&
+           std::stoul(text) <= 65535;
 }
 
-bool ends_with(const std::string& text, const std::string& end) {
-    return text.size() >= end.size() &&
-           text.compare(text.size() - end.size(), end.size(), end) == 0;
-}
-
-// Serves one client, closes, and checks listening_on() did not change.
+// Serves one client, closes, and checks that listening_on() did not change and
+// that listening_on_address() now refuses.
 void serve_and_close(harness& h, const std::string& listening_on) {
-    const client_id c = h.connect();
-    h.send(c, "here\n");
-    CHECK(h.receive_line(c, patience_ns) == "here");
+    static_cast<void>(answered_client(h, "here"));
     h.close(true);
     CHECK(h.wait_until([&] { return h.handlers_finished(); }, patience_ns));
     CHECK(h.listening_on() == listening_on);
+    CHECK_FALSE(h.bound_address().has_value());
 }
 
 void check_port_chosen_by_os(harness& h, const std::string& host) {
     const std::string port = h.listening_on();
-    REQUIRE_FALSE(port.empty());
-    CHECK(port.find_first_not_of("0123456789") == std::string::npos);
-    CHECK(port != "0");
-    CHECK(h.bound_address() == host + ":" + port);
+    CHECK(is_port_number(port));
+    CHECK(bound(h) == host + ":" + port);
     serve_and_close(h, port);
 }
 
 }  // namespace
 
+TEST_CASE_FIXTURE(scenario,
+                  "listening_on is the bare TCP port on every backend, and listening_on_address "
+                  "throws std::logic_error once the listening socket is closed") {
+    start(server_at("127.0.0.1:0", either_form()));
+    const std::string port = h->listening_on();
+    CHECK_MESSAGE(is_port_number(port), "listening_on() gave \"" << port << "\"");
+    CHECK(bound(*h) == "127.0.0.1:" + port);
+    h->close(false);  // without close_existing_connections: only the listener goes
+    CHECK(h->wait_until([&] { return h->close_finished(); }, patience_ns));
+    CHECK(h->listening_on() == port);
+    CHECK_FALSE(h->bound_address().has_value());
+}
+
 TEST_CASE_FIXTURE(scenario, "IPv4 with port 0: listening_on is the port the OS chose") {
-    start(at("127.0.0.1:0"));
+    start(server_at("127.0.0.1:0", either_form()));
     check_port_chosen_by_os(*h, "127.0.0.1");
 }
 
 TEST_CASE_FIXTURE(scenario, "IPv6 with port 0: listening_on is the port the OS chose") {
-    start(at("[::1]:0"));
+    start(server_at("[::1]:0", either_form()));
     check_port_chosen_by_os(*h, "[::1]");
 }
 
 TEST_CASE_FIXTURE(scenario, "a Unix socket file: listening_on is the path as given") {
+    const handler_form form = either_form();
     const std::string path = h->scratch_directory() + "/server.sock";
-    start(at("unix:" + path));
+    start(server_at("unix:" + path, form));
     CHECK(h->listening_on() == path);
-    CHECK(h->bound_address() == path);
+    CHECK(bound(*h) == path);
     serve_and_close(*h, path);
 }
 
 TEST_CASE_FIXTURE(scenario, "a Linux abstract name: listening_on is @NAME") {
+    const handler_form form = either_form();
     const std::string name = "@berth-conformance-" + std::to_string(::getpid());
-    start(at("unix:" + name));
+    start(server_at("unix:" + name, form));
     CHECK(h->listening_on() == name);
-    CHECK(ends_with(h->bound_address(), name));
+    const std::optional<std::string> bound = h->bound_address();
+    REQUIRE(bound.has_value());
+    CHECK(ends_with(*bound, name));
     serve_and_close(*h, name);
 }
 

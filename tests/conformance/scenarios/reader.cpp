@@ -13,11 +13,7 @@ namespace berth::conformance {
 namespace {
 
 server_config config(handler_form form) {
-    server_config cfg;
-    cfg.form = form;
-    cfg.opts.max_connections = 2;
-    cfg.opts.on_handler_error = core::error_policy::call;
-    return cfg;
+    return server_of(form, 2, core::error_policy::call);
 }
 
 }  // namespace
