@@ -174,11 +174,14 @@ TEST_CASE("Unix path, abstract and unnamed addresses convert both ways with the 
     CHECK(abstract_back.to_address().unix_name() == name);
     CHECK(abstract.to_string() == std::string("@a\0b", 4));
 
-    // The longest name an address holds goes through whole.
+    // The longest names an address holds go through whole: a path that fills
+    // sun_path without a terminator, an abstract name one byte shorter.
     const std::string longest(berth::address::unix_name_max, 'p');
     CHECK(socket_address(berth::address::unix_path(longest)).to_address().unix_name() == longest);
-    CHECK(socket_address(berth::address::unix_abstract(longest)).to_address().unix_name() ==
-          longest);
+    const std::string longest_abstract(berth::address::unix_abstract_name_max, 'p');
+    CHECK(
+        socket_address(berth::address::unix_abstract(longest_abstract)).to_address().unix_name() ==
+        longest_abstract);
 }
 
 TEST_CASE("the empty address and unknown families convert to the empty berth::address") {
@@ -234,7 +237,9 @@ TEST_CASE("address::parse reads back every form to_string writes, and the listen
           berth::address::unix_path("relative.sock"));
     const std::string longest(berth::address::unix_name_max, 'n');
     CHECK(berth::address::parse("unix:" + longest) == berth::address::unix_path(longest));
-    CHECK(berth::address::parse("unix:@" + longest) == berth::address::unix_abstract(longest));
+    const std::string longest_abstract(berth::address::unix_abstract_name_max, 'n');
+    CHECK(berth::address::parse("unix:@" + longest_abstract) ==
+          berth::address::unix_abstract(longest_abstract));
     // What a sim server's listen string is, parsed to the address it connects to.
     CHECK(berth::address::parse("127.0.0.1:0") == berth::address::ipv4({127, 0, 0, 1}, 0));
 }
@@ -271,8 +276,8 @@ TEST_CASE("address::parse refuses what is not an address, without resolving name
     }
     CHECK_FALSE(
         berth::address::parse("unix:" + std::string(berth::address::unix_name_max + 1, 'n')));
-    CHECK_FALSE(
-        berth::address::parse("unix:@" + std::string(berth::address::unix_name_max + 1, 'n')));
+    CHECK_FALSE(berth::address::parse(
+        "unix:@" + std::string(berth::address::unix_abstract_name_max + 1, 'n')));
 }
 
 // Linux lets a socket bind a 108-byte path without a terminating NUL, and then

@@ -52,6 +52,7 @@ address address::unix_path(std::string_view path) {
 }
 
 address address::unix_abstract(std::string_view name) {
+    BERTH_ASSERT(name.size() <= unix_abstract_name_max);
     address a = unix_path(name);
     a.family_ = family_type::unix_abstract;
     return a;
@@ -66,10 +67,13 @@ address address::unix_unnamed() {
 std::optional<address> address::parse(std::string_view text) {
     if (text.substr(0, 5) == "unix:") {
         const std::string_view name = text.substr(5);
-        if (name.empty() || name.size() > unix_name_max + (name[0] == '@' ? 1 : 0)) {
-            return std::nullopt;
+        if (name.empty()) return std::nullopt;
+        if (name[0] == '@') {
+            if (name.size() - 1 > unix_abstract_name_max) return std::nullopt;
+            return unix_abstract(name.substr(1));
         }
-        return name[0] == '@' ? unix_abstract(name.substr(1)) : unix_path(name);
+        if (name.size() > unix_name_max) return std::nullopt;
+        return unix_path(name);
     }
     if (!text.empty() && text[0] == '[') {
         const std::size_t close = text.find("]:");

@@ -67,13 +67,18 @@ socket_address::socket_address(const address& a) {
             un.sun_family = AF_UNIX;
             const std::string_view name = a.unix_name();
             const bool abstract = a.family() == address::family_type::unix_abstract;
-            BERTH_ASSERT(name.size() + (abstract ? 1 : 0) <= sizeof(un.sun_path));
-            std::memcpy(un.sun_path + (abstract ? 1 : 0), name.data(), name.size());
+            const std::size_t offset = abstract ? 1 : 0;
+            BERTH_ASSERT(name.size() + offset <= sizeof(un.sun_path));
+            if (!name.empty()) std::memcpy(un.sun_path + offset, name.data(), name.size());
             std::memcpy(&storage_, &un, sizeof(un));
             // An abstract name is exactly its bytes after the leading NUL; a path ends
-            // with a NUL; an unnamed socket has no path at all.
+            // with a NUL where one fits; an unnamed socket has no path at all.
             std::size_t length = offsetof(sockaddr_un, sun_path);
-            if (a.family() != address::family_type::unix_unnamed) length += name.size() + 1;
+            if (abstract) {
+                length += 1 + name.size();
+            } else if (a.family() == address::family_type::unix_path) {
+                length += std::min(name.size() + 1, sizeof(un.sun_path));
+            }
             length_ = static_cast<socklen_t>(length);
             break;
         }

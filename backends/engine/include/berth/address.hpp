@@ -25,9 +25,11 @@ public:
         unix_abstract,  // "@name" (the name may hold any byte)
         unix_unnamed,   // "(unnamed)": an unbound Unix socket, as most clients are
     };
-    /// The longest Unix path or abstract name an address holds (Linux's sun_path
-    /// less its terminator).
-    static constexpr std::size_t unix_name_max = 107;
+    /// The longest Unix path an address holds: all of Linux's sun_path, which a path
+    /// may fill without a terminator.
+    static constexpr std::size_t unix_name_max = 108;
+    /// The longest abstract name: sun_path less its leading NUL.
+    static constexpr std::size_t unix_abstract_name_max = unix_name_max - 1;
 
     address() = default;
     [[nodiscard]] static address ipv4(const std::array<std::uint8_t, 4>& bytes, std::uint16_t port);
@@ -35,6 +37,7 @@ public:
                                       std::uint32_t scope_id = 0);
     /// Precondition: at most unix_name_max bytes.
     [[nodiscard]] static address unix_path(std::string_view path);
+    /// Precondition: at most unix_abstract_name_max bytes.
     [[nodiscard]] static address unix_abstract(std::string_view name);
     [[nodiscard]] static address unix_unnamed();
 
