@@ -22,10 +22,18 @@ constexpr socket_handle make_handle(std::uint32_t fd, std::uint32_t generation) 
     return (static_cast<socket_handle>(generation) << 32) | fd;
 }
 
+// The partial-write stream's salt: the world's streams (prng.hpp) are derived with
+// other values, so this one is independent of all of them.
+constexpr std::uint64_t partial_write_salt = 0x7061727469616c77ULL;  // "partialw"
+
 }  // namespace
 
 kernel::kernel(world& w, const kernel_config& config, const fault_config& faults)
-    : world_(w), config_(config), faults_(faults), fds_(config.fd_limit) {
+    : world_(w),
+      config_(config),
+      faults_(faults),
+      write_faults_(mix64(w.seed() ^ partial_write_salt)),
+      fds_(config.fd_limit) {
     BERTH_ASSERT(config.fd_limit >= 1);
     BERTH_ASSERT(config.socket_buffer_bytes >= 1);
 }
@@ -110,6 +118,10 @@ kernel::listen_result kernel::listen(const std::string& address, std::int32_t ba
 
 socket_handle kernel::open_reserve() {
     return allocate_fd(fd_kind::reserve, nil);
+}
+
+socket_handle kernel::open_file() {
+    return allocate_fd(fd_kind::file, nil);
 }
 
 void kernel::inject_accept_errors(const std::vector<int>& errors) {
@@ -231,6 +243,7 @@ void kernel::close(socket_handle handle) {
         case fd_kind::listener: close_listener(e->object); break;
         case fd_kind::stream: close_endpoint(e->object, false); break;
         case fd_kind::reserve:
+        case fd_kind::file:
         case fd_kind::free: break;
     }
     free_fd(fd);
@@ -423,10 +436,16 @@ io_result kernel::write(std::uint32_t id, std::string_view data) {
     }
     const std::size_t capacity = config_.socket_buffer_bytes;
     const std::size_t room = p.in.size() >= capacity ? 0 : capacity - p.in.size();
-    const std::size_t n = std::min(room, data.size());
+    std::size_t n = std::min(room, data.size());
     if (n == 0) {
         r.error = data.empty() ? 0 : EAGAIN;
         return r;
+    }
+    if (n > 1 && faults_.enabled && faults_.partial_write_per_million > 0 &&
+        write_faults_.chance(faults_.partial_write_per_million)) {
+        n = 1 + static_cast<std::size_t>(write_faults_.below(n - 1));  // 1 to n - 1 bytes
+        ++stats_.partial_writes;
+        world_.tracer().record(world_.now_ns(), trace_kind::fault, 2, n);
     }
     p.in.bytes.append(data.data(), n);
     r.bytes = n;

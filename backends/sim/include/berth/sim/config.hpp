@@ -42,6 +42,10 @@ struct fault_config {
     std::uint32_t accept_fatal_per_million = 0;             // EINVAL / EFAULT / ENOTSOCK
     /// A readiness wake-up for a listener with nothing queued.
     std::uint32_t spurious_wakeup_per_million = 0;
+    /// A write (a server's, or a client's send buffer draining into the peer) takes
+    /// only part of what fits, at least one byte, as a real kernel's short writes
+    /// do. Drawn from the kernel's own stream, so it shifts no other source.
+    std::uint32_t partial_write_per_million = 0;
 };
 
 }  // namespace berth::sim

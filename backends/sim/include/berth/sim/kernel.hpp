@@ -25,6 +25,7 @@
 #include "berth/core/accept_error.hpp"
 #include "berth/core/types.hpp"
 #include "berth/sim/config.hpp"
+#include "berth/sim/prng.hpp"
 
 namespace berth::sim {
 
@@ -93,7 +94,8 @@ struct endpoint {
     std::function<void()> on_outbox_empty;
 };
 
-enum class fd_kind : std::uint8_t { free, listener, stream, reserve };
+/// `file`: a descriptor the rest of the simulated process holds (kernel::open_file).
+enum class fd_kind : std::uint8_t { free, listener, stream, reserve, file };
 
 struct kernel_stats {
     std::uint64_t connects = 0;
@@ -105,6 +107,7 @@ struct kernel_stats {
     std::uint64_t emfile = 0;
     std::uint64_t resets = 0;
     std::uint64_t spurious_wakeups = 0;
+    std::uint64_t partial_writes = 0;  // writes cut short (fault_config::partial_write_per_million)
     /// Injected accept errors, by core::accept_error_class.
     std::array<std::uint64_t, core::accept_error_class_count> injected{};
 };
@@ -140,6 +143,11 @@ public:
 
     /// A descriptor kept in reserve for shedding; 0 when the table is full.
     socket_handle open_reserve();
+    /// A descriptor held by the rest of the simulated process (a file, a pipe): it
+    /// counts against fd_limit until closed with close(). Opening a few for a while
+    /// makes a descriptor-exhaustion window (EMFILE on accept). 0 when the table is
+    /// full.
+    socket_handle open_file();
     /// Closes whatever the handle names. A stale handle fails the world's checks.
     void close(socket_handle handle);
     /// The stream endpoint a descriptor names; nil (and a failed check) if stale.
@@ -212,6 +220,7 @@ private:
     world& world_;
     kernel_config config_;
     fault_config faults_;
+    prng write_faults_;  // partial writes: a stream of the kernel's own
     kernel_stats stats_;
     std::vector<fd_entry> fds_;
     std::uint32_t fds_in_use_ = 0;
