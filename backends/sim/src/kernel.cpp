@@ -93,6 +93,15 @@ kernel::listen_result kernel::listen(const std::string& address, std::int32_t ba
     BERTH_ASSERT(backlog >= 0);
     listen_result r;
     r.address = address;
+    // Linux's sun_path holds 107 bytes and a NUL (an abstract name, 107 after its NUL).
+    if (address.rfind("unix:", 0) == 0) {
+        const std::string_view name = std::string_view(address).substr(5);
+        const bool abstract = !name.empty() && name.front() == '@';
+        if (name.size() - (abstract ? 1 : 0) > unix_name_bytes_max) {
+            r.error = ENAMETOOLONG;
+            return r;
+        }
+    }
     const std::size_t colon = address.rfind(':');
     if (colon != std::string::npos && address.substr(colon + 1) == "0") {
         r.address = address.substr(0, colon + 1) + std::to_string(next_port_++);
@@ -317,7 +326,8 @@ void kernel::attempt_connect(const std::string& address, std::uint32_t attempt,
         return;
     }
     const std::uint32_t client_number = next_client_++;
-    const bool unix_socket = address.find(':') == std::string::npos;
+    const bool unix_socket =
+        address.rfind("unix:", 0) == 0 || address.find(':') == std::string::npos;
     const std::string client_address =
         unix_socket ? std::string("(unnamed)")
                     : "10.0." + std::to_string((client_number >> 8) & 0xffU) + "." +

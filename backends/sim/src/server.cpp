@@ -3,6 +3,7 @@
 #include "berth/sim/server.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <memory>
 
 #include "berth/engine/server.hpp"
@@ -20,7 +21,10 @@ std::shared_ptr<engine::server> make(world& w, const std::string& listen, core::
     const auto default_max = std::max<std::uint32_t>(1, w.net().config().fd_limit / 10 * 9);
     opts = engine::checked_options(opts, hooks, default_max, has_handler, form);
     const kernel::listen_result r = w.net().listen(listen, opts.backlog);
-    if (r.error != 0) throw listen_error("listen", listen, r.error, "");
+    // The step that fails so on Linux: the socket itself for want of a descriptor,
+    // else the bind.
+    if (r.error != 0)
+        throw listen_error(r.error == EMFILE ? "socket" : "bind", listen, r.error, "");
     const std::optional<address> bound = address::parse(r.address);
     listen_endpoint where;
     where.is_unix = bound.has_value() && bound->is_unix();

@@ -35,6 +35,8 @@ using core::socket_handle;
 inline constexpr std::uint32_t nil = 0xffffffffU;
 /// Endpoints one world may create: a bound on memory for runaway tests.
 inline constexpr std::uint32_t endpoints_max = 1U << 22;
+/// The longest Unix socket name the kernel binds, as Linux's sun_path allows.
+inline constexpr std::size_t unix_name_bytes_max = 107;
 
 struct io_result {
     std::size_t bytes = 0;
@@ -127,8 +129,8 @@ public:
         std::string address;  // with the port filled in when it was 0
         int error = 0;
     };
-    /// "host:port" (port 0: chosen by the kernel) or a path. Fails with EADDRINUSE,
-    /// EMFILE.
+    /// "host:port" (port 0: chosen by the kernel), "unix:PATH" or "unix:@NAME". Fails
+    /// with EADDRINUSE, EMFILE, ENAMETOOLONG (a name beyond unix_name_bytes_max).
     listen_result listen(const std::string& address, std::int32_t backlog);
 
     struct accept_result {
