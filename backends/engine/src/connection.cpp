@@ -128,9 +128,10 @@ void server::execute(const core::actions::close_socket& a) {
     c->close_now();
 }
 
-// The core says close now: whatever the writer holds is dropped, the awaited
-// operation ends (a read with the end of the stream, a flush or a write with
-// failure), and the handler carries on to find its socket closed.
+// The core says close now: whatever the writer holds is dropped, and so is what
+// was received and not read; the awaited operation ends (a read with the end of the
+// stream, a flush or a write with failure), and the handler carries on to find its
+// socket closed.
 void connection::close_now() {
     BERTH_ASSERT(!closing_);
     closing_ = true;
@@ -139,6 +140,9 @@ void connection::close_now() {
     fill_pending_ = false;
     if (write_pending_ && waiting_ == waiting_for::write) last_write_error_ = ECANCELED;
     write_pending_ = false;
+    // What was received and not read goes too: the handler's next read finds its
+    // socket closed, rather than serving requests nobody will see answered.
+    input_.consume(input_.size());
     if (!input_ended_) end_input(ECANCELED);
     if (io_ == nullptr) {
         // The backend never took the socket: adopt_failed closed it.
