@@ -155,7 +155,7 @@ TEST_CASE("an address in use is a listen_error naming the address and the errno"
                                               line_protocol_sock_handler()));
         FAIL("the second listen succeeded");
     } catch (const listen_error& e) {
-        CHECK(std::string(e.what()).find("listen unix:/tmp/taken.sock failed: EADDRINUSE (") == 0);
+        CHECK(std::string(e.what()).find("bind unix:/tmp/taken.sock failed: EADDRINUSE (") == 0);
         CHECK(e.error_value() == EADDRINUSE);
     }
     CHECK(w.net().fds_in_use() == 1);  // the first server's listener, nothing more
