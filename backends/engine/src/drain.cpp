@@ -46,10 +46,18 @@ void server::start() {
     drain();
 }
 
+// The backend's clock is monotonic, and a turn's reading was taken before any
+// reading after the turn, so the core never sees time go back.
+core::time_ns server::now_ns() {
+    if (turn_depth_ == 0) return io_->now_ns();
+    if (turn_now_ns_ == no_reading_ns) turn_now_ns_ = io_->now_ns();
+    return turn_now_ns_;
+}
+
 void server::feed(const core::event& ev) {
     ++events_handled_;
     io_->observe(ev);
-    const core::event_error error = core_.handle(ev, io_->now_ns());
+    const core::event_error error = core_.handle(ev, now_ns());
     if (error != core::event_error::none) {
         io_->contract_violation("the core refused an event (variant " + std::to_string(ev.index()) +
                                 "): " + core::to_string(error));

@@ -19,8 +19,10 @@ namespace {
 // system call for a sliver of buffer.
 constexpr std::size_t fill_bytes_min = 4096;
 
-core::time_ns deadline_after(core::time_ns now_ns, std::chrono::nanoseconds timeout) {
+// The clock is read only for a timeout: most reads have none.
+core::time_ns deadline_after(engine::io& loop, std::chrono::nanoseconds timeout) {
     if (timeout == berth::detail::no_timeout) return core::no_deadline_ns;
+    const core::time_ns now_ns = loop.now_ns();
     const core::time_ns timeout_ns = std::max<core::time_ns>(timeout.count(), 0);
     return timeout_ns > core::no_deadline_ns - now_ns ? core::no_deadline_ns : now_ns + timeout_ns;
 }
@@ -30,7 +32,7 @@ core::time_ns deadline_after(core::time_ns now_ns, std::chrono::nanoseconds time
 void connection::await_input(berth::detail::operation& op, std::chrono::nanoseconds timeout,
                              std::size_t capacity_max_bytes) {
     input_capacity_max_bytes_ = capacity_max_bytes;
-    wait(waiting_for::input, &op, op.waiting, deadline_after(owner_->io_->now_ns(), timeout));
+    wait(waiting_for::input, &op, op.waiting, deadline_after(*owner_->io_, timeout));
     fill();
 }
 
@@ -44,6 +46,7 @@ void connection::fill() {
 }
 
 void connection::on_read(std::size_t bytes, int error_value) {
+    const server::turn t(*owner_);
     fill_pending_ = false;
     if (closing_) return;
     if (bytes > 0) {

@@ -41,6 +41,7 @@ void connection::flush() {
 }
 
 void connection::on_written(std::size_t bytes, int error_value) {
+    const server::turn t(*owner_);
     BERTH_ASSERT(write_pending_);
     write_pending_ = false;
     if (closing_) return;

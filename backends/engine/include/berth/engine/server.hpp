@@ -96,6 +96,25 @@ public:
     /// an extra completion: a notice, nothing more.
     void on_native_handler_done(core::connection_id id, std::exception_ptr error);
 
+    /// One report from the backend (a read or a write completed): every event it
+    /// causes is fed with one reading of the clock, as a libuv loop iteration has
+    /// one `uv_now`. Pipelined requests answered in one read then cost one clock
+    /// read, not one per reply. Durations the handler asks for (a sleep, a read's
+    /// timeout) read the clock afresh, so a slice that computes for long does not
+    /// shorten them. Outside a turn every event reads the clock.
+    class turn {
+    public:
+        explicit turn(server& s) : server_(s) { ++server_.turn_depth_; }
+        turn(const turn&) = delete;
+        turn& operator=(const turn&) = delete;
+        ~turn() {
+            if (--server_.turn_depth_ == 0) server_.turn_now_ns_ = no_reading_ns;
+        }
+
+    private:
+        server& server_;
+    };
+
     // --- State --------------------------------------------------------------------
     [[nodiscard]] const core::server& core() const { return core_; }
     [[nodiscard]] io& loop() const { return *io_; }
@@ -112,6 +131,8 @@ private:
     friend class connection;
 
     // drain.cpp
+    static constexpr core::time_ns no_reading_ns = -1;
+    [[nodiscard]] core::time_ns now_ns();
     void feed(const core::event& ev);
     void drain();
     void execute(const core::actions::idle& a);
@@ -154,6 +175,8 @@ private:
 
     bool draining_ = false;
     bool waiting_readable_ = false;
+    std::uint32_t turn_depth_ = 0;
+    core::time_ns turn_now_ns_ = no_reading_ns;  // the turn's reading, once taken
 
     // Connections by slot index, and the peers of sockets accepted but not started
     // (by descriptor number: the low 32 bits of a handle).
