@@ -153,6 +153,31 @@ void connection::close_now() {
     progress();
 }
 
+// The posted function holds the server by pointer and the connection by id, 16
+// bytes that fit std::function's small buffer (a write costs no allocation), and
+// finds a released connection gone. The server outlives it: it keeps itself alive
+// while it has connections, and lets go through a post, which runs after this one.
+void connection::report_read_later(std::size_t bytes, int error_value) {
+    read_later_ = {bytes, error_value};
+    owner_->io_->post([s = owner_, id = id_] {
+        connection* c = s->find(id);
+        // A closed connection hears of no read; nor does one whose read was reported.
+        if (c != nullptr && !c->closing_ && c->fill_pending_) {
+            c->on_read(c->read_later_.first, c->read_later_.second);
+        }
+    });
+}
+
+void connection::report_written_later(std::size_t bytes, int error_value) {
+    written_later_ = {bytes, error_value};
+    owner_->io_->post([s = owner_, id = id_] {
+        connection* c = s->find(id);
+        if (c != nullptr && !c->closing_ && c->write_pending_) {
+            c->on_written(c->written_later_.first, c->written_later_.second);
+        }
+    });
+}
+
 void connection::on_closed() {
     owner_->feed(core::events::socket_closed{id_});  // may release *this
 }

@@ -53,18 +53,30 @@ public:
         const int rc = uv_read_start(stream(), on_alloc, on_read);
         if (rc != 0) {
             block_->read_into = {};
-            io_->post([c = connection_, rc] { c->on_read(0, -rc); });
+            connection_->report_read_later(0, -rc);
             return;
         }
         reading_ = true;
     }
 
+    // What the socket takes at once goes with uv_try_write, and only the rest waits
+    // in a uv_write: a completed uv_write re-arms the descriptor's epoll
+    // registration (libuv stops its POLLOUT watcher), one epoll_ctl per write.
     void write(std::span<const char> from) override {
         uv_buf_t buf =
             uv_buf_init(const_cast<char*>(from.data()), static_cast<unsigned int>(from.size()));
+        const int sent = uv_try_write(stream(), &buf, 1);
+        if (sent > 0) {
+            connection_->report_written_later(static_cast<std::size_t>(sent), 0);
+            return;
+        }
+        if (sent != UV_EAGAIN) {
+            connection_->report_written_later(0, -sent);
+            return;
+        }
         block_->write_bytes = from.size();
         const int rc = uv_write(&block_->write_req, stream(), &buf, 1, on_write);
-        if (rc != 0) io_->post([c = connection_, rc] { c->on_written(0, -rc); });
+        if (rc != 0) connection_->report_written_later(0, -rc);
     }
 
     void shutdown(engine::shutdown_how how) override {

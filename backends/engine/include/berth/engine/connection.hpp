@@ -14,6 +14,7 @@
 #include <memory>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include "berth/address.hpp"
 #include "berth/core/types.hpp"
@@ -51,6 +52,13 @@ public:
     void on_read(std::size_t bytes, int error_value);
     void on_written(std::size_t bytes, int error_value);
     void on_closed();
+    /// For what a backend knows at once (a read or write that could not start, a
+    /// write the socket took without waiting): reports on_read or on_written from
+    /// the loop, later (io::post), and not at all if the connection was closed or
+    /// released meanwhile. One of each may be outstanding, as one read and one
+    /// write may be.
+    void report_read_later(std::size_t bytes, int error_value);
+    void report_written_later(std::size_t bytes, int error_value);
     /// For the backend's own bound on an operation (stream_io::on_io_deadline);
     /// no_deadline_ns cancels it.
     void arm_io_deadline(core::time_ns deadline_ns);
@@ -138,6 +146,9 @@ private:
     std::size_t input_capacity_max_bytes_ = input_buffer::initial_capacity_bytes;
     bool fill_pending_ = false;
     bool input_ended_ = false;
+    // The outstanding report_*_later results: {bytes, error_value}.
+    std::pair<std::size_t, int> read_later_{};
+    std::pair<std::size_t, int> written_later_{};
     int end_error_ = 0;  // 0: the peer's clean end
 
     // Output: the writer's buffer, or a stream write's span.
