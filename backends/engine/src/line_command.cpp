@@ -34,19 +34,31 @@ std::int64_t read_request_bytes(std::string_view line) {
     return bytes == 0 ? -1 : bytes;  // reading nothing is no request
 }
 
+// Most lines are echoed: one look at the first byte sends them on their way, and
+// only a line that could be a command is compared with it.
 line_command parse_line_command(std::string_view line) {
-    if (line == "fail") return {line_command_kind::fail, 0};
-    if (line == "quit") return {line_command_kind::quit, 0};
-    if (const std::int64_t bytes = flood_request_bytes(line); bytes >= 0) {
-        return {line_command_kind::flood, static_cast<std::uint64_t>(bytes)};
+    const line_command echo{line_command_kind::echo, 0};
+    if (line.empty()) return echo;
+    switch (line.front()) {
+        case 'f':
+            if (line == "fail") return {line_command_kind::fail, 0};
+            if (const std::int64_t bytes = flood_request_bytes(line); bytes >= 0) {
+                return {line_command_kind::flood, static_cast<std::uint64_t>(bytes)};
+            }
+            return echo;
+        case 'q': return line == "quit" ? line_command{line_command_kind::quit, 0} : echo;
+        case 's':
+            if (const std::int64_t ms = sleep_request_ms(line); ms >= 0) {
+                return {line_command_kind::sleep, static_cast<std::uint64_t>(ms)};
+            }
+            return echo;
+        case 'r':
+            if (const std::int64_t bytes = read_request_bytes(line); bytes >= 0) {
+                return {line_command_kind::read, static_cast<std::uint64_t>(bytes)};
+            }
+            return echo;
+        default: return echo;
     }
-    if (const std::int64_t ms = sleep_request_ms(line); ms >= 0) {
-        return {line_command_kind::sleep, static_cast<std::uint64_t>(ms)};
-    }
-    if (const std::int64_t bytes = read_request_bytes(line); bytes >= 0) {
-        return {line_command_kind::read, static_cast<std::uint64_t>(bytes)};
-    }
-    return {line_command_kind::echo, 0};
 }
 
 }  // namespace berth
