@@ -26,7 +26,13 @@ std::string writer_failure_message(const core::writer_failure& f) {
                    " bytes refused (buffer_limit_bytes " + std::to_string(f.limit_bytes) +
                    " exceeded)";
         case core::writer_status::failed: return "write failed: " + describe_errno(f.error_value);
-        default: break;
+        // Not errors: the core hands none of these out as a writer failure. Every
+        // status is listed, so that a new one is a -Wswitch warning here.
+        case core::writer_status::open:
+        case core::writer_status::final_flush:
+        case core::writer_status::ready_to_close:
+        case core::writer_status::peer_gone:
+        case core::writer_status::discarded: break;
     }
     return std::string("writer stopped: ") + core::to_string(f.status);
 }
