@@ -45,8 +45,7 @@ int run_echo_asio(const echo_options& opts, const reader_writer_handler& handler
     signals.add(SIGTERM);
     std::optional<asio::server> s;
     try {
-        s.emplace(
-            asio::server::create(ctx, opts.listen, opts.server, handler, echo_hooks()));
+        s.emplace(asio::server::create(ctx, opts.listen, opts.server, handler, echo_hooks()));
     } catch (const creation_error& e) {
         print_error(e.what());
         return exit_usage;

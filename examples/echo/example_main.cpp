@@ -17,8 +17,7 @@
 
 namespace berth::echo {
 
-int run_example(const char* program, const reader_writer_handler& handler, int argc,
-                char** argv) {
+int run_example(const char* program, const reader_writer_handler& handler, int argc, char** argv) {
     set_program_name(program);
     const std::vector<std::string> args(argv + 1, argv + argc);
     echo_options opts;

@@ -9,7 +9,7 @@ namespace berth::echo {
 
 /// Parses the command line, serves `handler` until a signal closes the server or an
 /// error is raised, and returns the exit code. `program` starts every message.
-[[nodiscard]] int run_example(const char* program, const reader_writer_handler& handler,
-                              int argc, char** argv);
+[[nodiscard]] int run_example(const char* program, const reader_writer_handler& handler, int argc,
+                              char** argv);
 
 }  // namespace berth::echo

@@ -179,7 +179,7 @@ private:
     std::vector<event_key> queue_;  // a binary heap under `later`
     std::vector<std::function<void()>> actions_;
     std::vector<std::uint64_t> action_sequences_;  // the sequence of each slot's event
-    std::size_t live_events_ = 0;                   // scheduled and not cancelled
+    std::size_t live_events_ = 0;                  // scheduled and not cancelled
     std::vector<std::uint32_t> free_actions_;
     std::vector<prng> streams_;
     sim::trace trace_;
