@@ -155,27 +155,30 @@ void connection::close_now() {
 
 // The posted function holds the server by pointer and the connection by id, 16
 // bytes that fit std::function's small buffer (a write costs no allocation), and
-// finds a released connection gone. The server outlives it: it keeps itself alive
-// while it has connections, and lets go through a post, which runs after this one.
-void connection::report_read_later(std::size_t bytes, int error_value) {
-    read_later_ = {bytes, error_value};
+// finds a released connection gone; the kind is a template argument, not a capture,
+// to keep it so. The server outlives it: it keeps itself alive while it has
+// connections, and lets go through a post, which runs after this one.
+template <connection::report_kind Kind>
+void connection::post_report() {
     owner_->io_->post([s = owner_, id = id_] {
         connection* c = s->find(id);
-        // A closed connection hears of no read; nor does one whose read was reported.
-        if (c != nullptr && !c->closing_ && c->fill_pending_) {
-            c->on_read(c->read_later_.first, c->read_later_.second);
+        if (c == nullptr || c->closing_) return;  // a closed connection hears of no I/O
+        if constexpr (Kind == report_kind::read) {
+            if (c->fill_pending_) c->on_read(c->read_later_.first, c->read_later_.second);
+        } else {
+            if (c->write_pending_) c->on_written(c->written_later_.first, c->written_later_.second);
         }
     });
 }
 
+void connection::report_read_later(std::size_t bytes, int error_value) {
+    read_later_ = {bytes, error_value};
+    post_report<report_kind::read>();
+}
+
 void connection::report_written_later(std::size_t bytes, int error_value) {
     written_later_ = {bytes, error_value};
-    owner_->io_->post([s = owner_, id = id_] {
-        connection* c = s->find(id);
-        if (c != nullptr && !c->closing_ && c->write_pending_) {
-            c->on_written(c->written_later_.first, c->written_later_.second);
-        }
-    });
+    post_report<report_kind::written>();
 }
 
 void connection::on_closed() {

@@ -119,6 +119,10 @@ private:
     void fill();
     void flush();
     void end_input(int error_value);
+    // Runs a report_*_later from the loop (connection.cpp).
+    enum class report_kind : std::uint8_t { read, written };
+    template <report_kind Kind>
+    void post_report();
 
     server* owner_;
     core::connection_id id_;
