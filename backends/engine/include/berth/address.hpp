@@ -1,7 +1,8 @@
-// Socket addresses as berth's users see them, the same type on every backend: the
-// peer a handler is called with, what `listening_on_address()` returns, and where
-// `listening_on()` says the server listens. Plain values with no system types in
-// them, so the simulator holds the same ones as Asio and libuv.
+/// @file
+/// Socket addresses as berth's users see them, the same type on every backend: the
+/// peer a handler is called with, what `listening_on_address()` returns, and where
+/// `listening_on()` says the server listens. Plain values with no system types in
+/// them, so the simulator holds the same ones as Asio and libuv.
 #pragma once
 
 #include <array>
@@ -18,12 +19,12 @@ namespace berth {
 class address {
 public:
     enum class family_type : std::uint8_t {
-        none,           // the empty address: "(none)"
-        ipv4,           // "127.0.0.1:8080"
-        ipv6,           // "[::1]:8080", "[fe80::1%2]:80"
-        unix_path,      // "/run/x.sock"
-        unix_abstract,  // "@name" (the name may hold any byte)
-        unix_unnamed,   // "(unnamed)": an unbound Unix socket, as most clients are
+        none,           ///< the empty address: "(none)"
+        ipv4,           ///< "127.0.0.1:8080"
+        ipv6,           ///< "[::1]:8080", "[fe80::1%2]:80"
+        unix_path,      ///< "/run/x.sock"
+        unix_abstract,  ///< "@name" (the name may hold any byte)
+        unix_unnamed,   ///< "(unnamed)": an unbound Unix socket, as most clients are
     };
     /// The longest Unix path an address holds: all of Linux's sun_path, which a path
     /// may fill without a terminator.
@@ -70,7 +71,7 @@ public:
 
 private:
     family_type family_ = family_type::none;
-    std::uint8_t length_ = 0;  // bytes of bytes_ in use
+    std::uint8_t length_ = 0;  ///< bytes of bytes_ in use
     std::uint16_t port_ = 0;
     std::uint32_t scope_id_ = 0;
     std::array<char, unix_name_max> bytes_{};
@@ -80,8 +81,8 @@ private:
 /// computed once at creation, still valid after close.
 struct listen_endpoint {
     bool is_unix = false;
-    std::uint16_t port = 0;  // TCP: the port actually bound
-    std::string path;        // Unix: the path as given, or "@name"
+    std::uint16_t port = 0;  ///< TCP: the port actually bound
+    std::string path;        ///< Unix: the path as given, or "@name"
 
     /// "8080" or the path.
     [[nodiscard]] std::string to_string() const;

@@ -1,10 +1,11 @@
-// What every backend's server offers with the same name and meaning (SEMANTICS.md
-// sections 8 and 9): asio::server, uv::server and sim::server derive from it and
-// add only their creation and, where their completion style differs, close.
-//
-// A server is a handle: copies share one server. The server lives on while it
-// listens or has connections, even when every handle is gone; close it to stop it.
-// Thread safety: as the backend's server; every call on its loop.
+/// @file
+/// What every backend's server offers with the same name and meaning (SEMANTICS.md
+/// sections 8 and 9): asio::server, uv::server and sim::server derive from it and
+/// add only their creation and, where their completion style differs, close.
+///
+/// A server is a handle: copies share one server. The server lives on while it
+/// listens or has connections, even when every handle is gone; close it to stop it.
+/// Thread safety: as the backend's server; every call on its loop.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,6 @@
-// The errors a berth server raises, one type for each whatever the backend, so that
-// an application switching loops, or testing in the simulator, catches the same.
+/// @file
+/// The errors a berth server raises, one type for each whatever the backend, so that
+/// an application switching loops, or testing in the simulator, catches the same.
 #pragma once
 
 #include <cstdint>

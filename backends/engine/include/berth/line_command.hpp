@@ -1,19 +1,20 @@
-// The commands of the line protocol served by the echo server (berth-echo), the
-// conformance scenarios and the benchmarks, whichever backend runs them. The
-// client drives it, so that "a blocked handler", "finish" and "fail" are the
-// client's choice:
-//
-//   any line   -> echoed back
-//   quit       -> replies "bye", the handler finishes normally
-//   fail       -> the handler fails with the error "fail requested"
-//   flood N    -> writes N bytes of 'x' (at most flood_bytes_max), a chunk at a
-//                 time, waiting for each chunk to reach the kernel
-//   sleep MS   -> pauses MS milliseconds (at most sleep_ms_max), then echoes
-//   read N     -> reads exactly N bytes (1 to read_bytes_max, newlines included:
-//                 the reader's read-exactly in the create form), then answers
-//                 "got N:<the bytes>"; the end of the stream first finishes it
-//
-// This is the parsing; berth/line_protocol.hpp serves the commands, on every backend.
+/// @file
+/// The commands of the line protocol served by the echo server (berth-echo), the
+/// conformance scenarios and the benchmarks, whichever backend runs them. The
+/// client drives it, so that "a blocked handler", "finish" and "fail" are the
+/// client's choice:
+///
+///   any line   -> echoed back
+///   quit       -> replies "bye", the handler finishes normally
+///   fail       -> the handler fails with the error "fail requested"
+///   flood N    -> writes N bytes of 'x' (at most flood_bytes_max), a chunk at a
+///                 time, waiting for each chunk to reach the kernel
+///   sleep MS   -> pauses MS milliseconds (at most sleep_ms_max), then echoes
+///   read N     -> reads exactly N bytes (1 to read_bytes_max, newlines included:
+///                 the reader's read-exactly in the create form), then answers
+///                 "got N:<the bytes>"; the end of the stream first finishes it
+///
+/// This is the parsing; berth/line_protocol.hpp serves the commands, on every backend.
 #pragma once
 
 #include <cstddef>

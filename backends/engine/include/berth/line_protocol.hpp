@@ -1,8 +1,9 @@
-// The line protocol of the echo server (berth-echo), of the conformance scenarios,
-// of the simulator's swarm runs and fuzzer, and of the benchmarks: one portable
-// handler per form, served unchanged by every backend. The client drives it, so
-// that "a blocked handler", "finish" and "fail" are the client's choice. The
-// commands are in berth/line_command.hpp.
+/// @file
+/// The line protocol of the echo server (berth-echo), of the conformance scenarios,
+/// of the simulator's swarm runs and fuzzer, and of the benchmarks: one portable
+/// handler per form, served unchanged by every backend. The client drives it, so
+/// that "a blocked handler", "finish" and "fail" are the client's choice. The
+/// commands are in berth/line_command.hpp.
 #pragma once
 
 #include "berth/address.hpp"

@@ -1,16 +1,17 @@
-// The buffered reader of a `create` handler (SEMANTICS.md section 7), the same on
-// every backend: `berth::task<> handler(berth::address peer, berth::reader& r,
-// berth::writer& w)`. A `create_sock` handler may make one over its stream too.
-//
-// Every operation first takes what was already received, without suspending when
-// that is enough. A read that finds the peer gone (end of stream, a reset) or the
-// socket closed by the server reports the end of the stream instead of throwing;
-// `end_reason()` says why. Each operation has a variant with a timeout; a timed-out
-// read leaves the reader usable and loses nothing that arrives later.
-//
-// Ownership and lifetime: the reader reads its connection's input buffer. Use it
-// only from the handler, while the handler runs; one operation at a time.
-// Thread safety: as the server's; only on the server's loop.
+/// @file
+/// The buffered reader of a `create` handler (SEMANTICS.md section 7), the same on
+/// every backend: `berth::task<> handler(berth::address peer, berth::reader& r,
+/// berth::writer& w)`. A `create_sock` handler may make one over its stream too.
+///
+/// Every operation first takes what was already received, without suspending when
+/// that is enough. A read that finds the peer gone (end of stream, a reset) or the
+/// socket closed by the server reports the end of the stream instead of throwing;
+/// `end_reason()` says why. Each operation has a variant with a timeout; a timed-out
+/// read leaves the reader usable and loses nothing that arrives later.
+///
+/// Ownership and lifetime: the reader reads its connection's input buffer. Use it
+/// only from the handler, while the handler runs; one operation at a time.
+/// Thread safety: as the server's; only on the server's loop.
 #pragma once
 
 #include <chrono>

@@ -1,16 +1,17 @@
-// The byte stream a `create_sock` handler receives (SEMANTICS.md section 1), the
-// same on every backend: `berth::task<> handler(berth::address peer, berth::stream& s)`.
-//
-// A read that finds the peer gone (end of stream, a reset) or the socket closed by
-// the server reports the end of the stream (0 bytes) instead of throwing;
-// `end_reason()` says why. A write reports how it ended as a std::error_code.
-// For buffered reads (lines, exact counts) over the stream, construct a
-// berth::reader on it: both share the connection's input buffer.
-//
-// Ownership and lifetime: the stream belongs to the server's connection. Use it
-// only from the handler, while the handler runs; buffers passed to an operation
-// must stay valid until the operation completes.
-// Thread safety: as the server's; only on the server's loop.
+/// @file
+/// The byte stream a `create_sock` handler receives (SEMANTICS.md section 1), the
+/// same on every backend: `berth::task<> handler(berth::address peer, berth::stream& s)`.
+///
+/// A read that finds the peer gone (end of stream, a reset) or the socket closed by
+/// the server reports the end of the stream (0 bytes) instead of throwing;
+/// `end_reason()` says why. A write reports how it ended as a std::error_code.
+/// For buffered reads (lines, exact counts) over the stream, construct a
+/// berth::reader on it: both share the connection's input buffer.
+///
+/// Ownership and lifetime: the stream belongs to the server's connection. Use it
+/// only from the handler, while the handler runs; buffers passed to an operation
+/// must stay valid until the operation completes.
+/// Thread safety: as the server's; only on the server's loop.
 #pragma once
 
 #include <chrono>

@@ -1,19 +1,20 @@
-// berth's coroutine type, the same on every backend: a handler written as a
-// `berth::task<>` runs unchanged on Asio, on libuv and in the simulator.
-//
-//   - Lazily started: creating a task runs nothing; it starts when it is awaited,
-//     or when a server (or the simulated world) starts it as a root task.
-//   - Symmetric transfer: awaiting a child and the child's end switch coroutines
-//     directly, without growing the stack and without a trip through the loop.
-//   - No allocation beyond the coroutine frame itself.
-//   - An exception that leaves a task is its failure: rethrown in the awaiting
-//     parent; for a handler, it is the connection's error (SEMANTICS.md section 5).
-//
-// A task knows who runs it (a `task_scheduler`: the server's connection, or the
-// simulated world), and passes that on to the children it awaits, so that
-// `co_await berth::sleep_for(d)` works in any of them.
-//
-// Thread safety: a task is resumed only by its scheduler, on its loop's thread.
+/// @file
+/// berth's coroutine type, the same on every backend: a handler written as a
+/// `berth::task<>` runs unchanged on Asio, on libuv and in the simulator.
+///
+///   - Lazily started: creating a task runs nothing; it starts when it is awaited,
+///     or when a server (or the simulated world) starts it as a root task.
+///   - Symmetric transfer: awaiting a child and the child's end switch coroutines
+///     directly, without growing the stack and without a trip through the loop.
+///   - No allocation beyond the coroutine frame itself.
+///   - An exception that leaves a task is its failure: rethrown in the awaiting
+///     parent; for a handler, it is the connection's error (SEMANTICS.md section 5).
+///
+/// A task knows who runs it (a `task_scheduler`: the server's connection, or the
+/// simulated world), and passes that on to the children it awaits, so that
+/// `co_await berth::sleep_for(d)` works in any of them.
+///
+/// Thread safety: a task is resumed only by its scheduler, on its loop's thread.
 #pragma once
 
 #include <chrono>

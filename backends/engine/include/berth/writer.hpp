@@ -1,17 +1,18 @@
-// The buffered writer of a `create` handler (SEMANTICS.md section 7), the same on
-// every backend. write() appends and returns at once, as Async's Writer.write does;
-// the bytes go out in the background. `co_await w.flushed()` waits until what was
-// written so far has reached the kernel, the back-pressure a handler that writes a
-// lot needs: the writer holds at most `buffer_limit_bytes`, and a write beyond it
-// fails the connection with a writer_error naming the limit and the bytes held.
-//
-// Once the writer stopped (its bytes too old or too many, the peer gone, a failed
-// write) or the connection's result is decided, writes are discarded; a write after
-// the result is a `late_write` notice.
-//
-// Ownership and lifetime: the writer belongs to the server's connection. Use it
-// only from the handler, while the handler runs.
-// Thread safety: as the server's; only on the server's loop.
+/// @file
+/// The buffered writer of a `create` handler (SEMANTICS.md section 7), the same on
+/// every backend. write() appends and returns at once, as Async's Writer.write does;
+/// the bytes go out in the background. `co_await w.flushed()` waits until what was
+/// written so far has reached the kernel, the back-pressure a handler that writes a
+/// lot needs: the writer holds at most `buffer_limit_bytes`, and a write beyond it
+/// fails the connection with a writer_error naming the limit and the bytes held.
+///
+/// Once the writer stopped (its bytes too old or too many, the peer gone, a failed
+/// write) or the connection's result is decided, writes are discarded; a write after
+/// the result is a `late_write` notice.
+///
+/// Ownership and lifetime: the writer belongs to the server's connection. Use it
+/// only from the handler, while the handler runs.
+/// Thread safety: as the server's; only on the server's loop.
 #pragma once
 
 #include <coroutine>

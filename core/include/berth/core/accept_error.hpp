@@ -1,5 +1,6 @@
-// The classification of accept(2) errors (SEMANTICS.md section 6). It lives in the
-// core so that every backend, real or simulated, treats an errno the same way.
+/// @file
+/// The classification of accept(2) errors (SEMANTICS.md section 6). It lives in the
+/// core so that every backend, real or simulated, treats an errno the same way.
 #pragma once
 
 #include <cstdint>
@@ -7,10 +8,10 @@
 namespace berth::core {
 
 enum class accept_error_class : std::uint8_t {
-    nothing_there,     // EAGAIN, EWOULDBLOCK, EINTR: end the batch, wait for readability
-    per_connection,    // ECONNABORTED, EPROTO, EPERM, ...: skip that connection
-    out_of_resources,  // EMFILE, ENFILE, ENOBUFS, ENOMEM: pause (back-off) or shed
-    fatal,             // EBADF, ENOTSOCK, EINVAL, EFAULT and anything unknown: stop
+    nothing_there,     ///< EAGAIN, EWOULDBLOCK, EINTR: end the batch, wait for readability
+    per_connection,    ///< ECONNABORTED, EPROTO, EPERM, ...: skip that connection
+    out_of_resources,  ///< EMFILE, ENFILE, ENOBUFS, ENOMEM: pause (back-off) or shed
+    fatal,             ///< EBADF, ENOTSOCK, EINVAL, EFAULT and anything unknown: stop
 };
 
 inline constexpr int accept_error_class_count = 4;

@@ -1,8 +1,9 @@
-// The one output type of the core: what the driver must do next.
-//
-// The driver pulls actions with `server::poll` until it gets `idle`, executing
-// each one before it pulls the next. docs/architecture.md lists what each action
-// obliges the driver to report back.
+/// @file
+/// The one output type of the core: what the driver must do next.
+///
+/// The driver pulls actions with `server::poll` until it gets `idle`, executing
+/// each one before it pulls the next. docs/architecture.md lists what each action
+/// obliges the driver to report back.
 #pragma once
 
 #include <cstdint>
@@ -16,20 +17,20 @@ namespace berth::core {
 
 /// What a notice is about. Notices are for the operator: logs, metrics.
 enum class notice_kind : std::uint8_t {
-    at_limit,                    // num_connections reached max_connections (at most once a minute)
-    accept_resources_exhausted,  // EMFILE and friends; accepting paused (at most once a minute)
-    late_handler_result,         // the handler ended after its connection's result was decided
-    drain_deadline_reached,      // a graceful close's deadline passed; connections are being closed
-    late_write,        // the handler wrote after its result was decided (once per connection)
-    extra_completion,  // a handler reported its end more than once
+    at_limit,  ///< num_connections reached max_connections (at most once a minute)
+    accept_resources_exhausted,  ///< EMFILE and friends; accepting paused (at most once a minute)
+    late_handler_result,         ///< the handler ended after its connection's result was decided
+    drain_deadline_reached,  ///< a graceful close's deadline passed; connections are being closed
+    late_write,        ///< the handler wrote after its result was decided (once per connection)
+    extra_completion,  ///< a handler reported its end more than once
 };
 
 /// What the driver does with an error result once the connection is released.
 enum class policy_action : std::uint8_t {
-    none,  // the result was ok: nothing to apply
+    none,  ///< the result was ok: nothing to apply
     ignore,
-    call,   // call the user's function with the connection's peer and error
-    raise,  // propagate the error out of the backend's run; the core is already closing
+    call,   ///< call the user's function with the connection's peer and error
+    raise,  ///< propagate the error out of the backend's run; the core is already closing
 };
 
 }  // namespace berth::core

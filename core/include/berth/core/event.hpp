@@ -1,7 +1,8 @@
-// The one input type of the core: what the driver observed.
-//
-// Every event is handed to `server::handle` together with the current monotonic
-// time. docs/architecture.md says when the driver may, and must, report each one.
+/// @file
+/// The one input type of the core: what the driver observed.
+///
+/// Every event is handed to `server::handle` together with the current monotonic
+/// time. docs/architecture.md says when the driver may, and must, report each one.
 #pragma once
 
 #include <cstdint>

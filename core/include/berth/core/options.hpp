@@ -1,4 +1,5 @@
-// The options of one server (SEMANTICS.md section 2) and their validation.
+/// @file
+/// The options of one server (SEMANTICS.md section 2) and their validation.
 #pragma once
 
 #include <cstdint>
@@ -14,15 +15,15 @@ namespace berth::core {
 /// required, as in Async.
 enum class error_policy : std::uint8_t {
     unset,
-    raise,   // the error propagates out of the backend's run; the server closes first
-    ignore,  // nothing
-    call,    // the backend calls the user's function with the peer and the error
+    raise,   ///< the error propagates out of the backend's run; the server closes first
+    ignore,  ///< nothing
+    call,    ///< the backend calls the user's function with the peer and the error
 };
 
 /// What the accept loop does when accept fails for lack of descriptors or memory.
 enum class exhaustion_mode : std::uint8_t {
-    back_off,  // pause accepting, 5 ms doubling to 1 s, resume early when a slot frees
-    shed,      // free a reserved descriptor, accept and close what is queued, restore it
+    back_off,  ///< pause accepting, 5 ms doubling to 1 s, resume early when a slot frees
+    shed,      ///< free a reserved descriptor, accept and close what is queued, restore it
 };
 
 /// `buffer_age_limit_ns` value that turns the writer's age check off.

@@ -1,18 +1,19 @@
-// The I/O-free state machine of one TCP server: accept loop, connection slots,
-// error policy decisions, accept error back-off, close and its completions.
-//
-// The driver (a backend) feeds it events with the current time and pulls actions
-// until it is idle. The full contract is in docs/architecture.md; in short:
-//
-//   - Call `handle(event, now_ns)` for everything the driver observes. A refused
-//     event returns an `event_error` and changes nothing.
-//   - After every `handle`, call `poll()` until it returns `actions::idle`,
-//     executing each action before pulling the next. Polling when nothing is
-//     pending is harmless: it returns `idle` again.
-//   - Keep one timer armed at `idle::deadline_ns`; report `timer_fired` when it goes.
-//
-// Thread safety: none. One server belongs to one driver; calls must not overlap.
-// The core never calls out, so a driver may call `handle` while executing an action.
+/// @file
+/// The I/O-free state machine of one TCP server: accept loop, connection slots,
+/// error policy decisions, accept error back-off, close and its completions.
+///
+/// The driver (a backend) feeds it events with the current time and pulls actions
+/// until it is idle. The full contract is in docs/architecture.md; in short:
+///
+///   - Call `handle(event, now_ns)` for everything the driver observes. A refused
+///     event returns an `event_error` and changes nothing.
+///   - After every `handle`, call `poll()` until it returns `actions::idle`,
+///     executing each action before pulling the next. Polling when nothing is
+///     pending is harmless: it returns `idle` again.
+///   - Keep one timer armed at `idle::deadline_ns`; report `timer_fired` when it goes.
+///
+/// Thread safety: none. One server belongs to one driver; calls must not overlap.
+/// The core never calls out, so a driver may call `handle` while executing an action.
 #pragma once
 
 #include <array>
@@ -35,27 +36,27 @@ namespace berth::core {
 
 /// Where the accept loop stands. At most one accept step is outstanding.
 enum class accept_phase : std::uint8_t {
-    idle,              // no step outstanding
-    waiting_readable,  // wait_readable pulled; listener_readable not yet reported
-    readable,          // listener_readable reported; accept_batch not yet pulled
-    batching,          // accept_batch pulled; batch_done not yet reported
+    idle,              ///< no step outstanding
+    waiting_readable,  ///< wait_readable pulled; listener_readable not yet reported
+    readable,          ///< listener_readable reported; accept_batch not yet pulled
+    batching,          ///< accept_batch pulled; batch_done not yet reported
 };
 
 enum class listener_state : std::uint8_t {
     open,
-    close_pending,  // close requested; close_listener not yet pulled
-    closing,        // close_listener pulled; listener_closed not yet reported
+    close_pending,  ///< close requested; close_listener not yet pulled
+    closing,        ///< close_listener pulled; listener_closed not yet reported
     closed,
 };
 
 /// The descriptor a shedding server keeps in reserve (SEMANTICS.md section 6).
 enum class reserve_state : std::uint8_t {
-    unused,     // back-off mode, or the listener is closed
-    wanted,     // hold_reserve is due
-    requested,  // hold_reserve pulled; reserve_held not yet reported
+    unused,     ///< back-off mode, or the listener is closed
+    wanted,     ///< hold_reserve is due
+    requested,  ///< hold_reserve pulled; reserve_held not yet reported
     held,
-    missing,   // the last hold failed; asked again before the next accept step
-    released,  // released for the shed batch in progress
+    missing,   ///< the last hold failed; asked again before the next accept step
+    released,  ///< released for the shed batch in progress
 };
 
 /// Back-off after running out of descriptors or memory (SEMANTICS.md section 6).
@@ -229,7 +230,7 @@ private:
 
     // The accept step.
     accept_phase phase_ = accept_phase::idle;
-    std::vector<socket_handle> batch_sockets_;  // capacity fixed at max_accepts_per_batch
+    std::vector<socket_handle> batch_sockets_;  ///< capacity fixed at max_accepts_per_batch
     std::uint32_t batch_budget_ = 0;
     std::uint32_t batch_attempts_ = 0;
     bool batch_ended_ = false;
@@ -250,7 +251,7 @@ private:
     // Close.
     bool closed_ = false;
     listener_state listener_ = listener_state::open;
-    std::uint32_t held_by_close_ = 0;  // sockets holding back the close completion
+    std::uint32_t held_by_close_ = 0;  ///< sockets holding back the close completion
     time_ns drain_deadline_ns_ = no_deadline_ns;
     bool drain_done_ = false;
     bool close_completed_ = false;

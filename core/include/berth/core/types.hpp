@@ -1,4 +1,5 @@
-// Vocabulary shared by the core's events, actions and state.
+/// @file
+/// Vocabulary shared by the core's events, actions and state.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +26,7 @@ using socket_handle = std::uint64_t;
 /// so an event that arrives late for an old connection can never touch a new one.
 struct connection_id {
     std::uint32_t index = 0;
-    std::uint32_t generation = 0;  // 0 is never issued: a default id is invalid
+    std::uint32_t generation = 0;  ///< 0 is never issued: a default id is invalid
 
     friend constexpr bool operator==(connection_id, connection_id) = default;
 };
@@ -47,8 +48,8 @@ enum class connection_form : std::uint8_t {
 /// Which source decided a connection's result: the first of them wins (SEMANTICS.md
 /// section 5.2).
 enum class result_source : std::uint8_t {
-    handler,  // the handler's code ended, normally or by failing
-    writer,   // the writer failed (an error) or found the peer gone (ok): `create` only
+    handler,  ///< the handler's code ended, normally or by failing
+    writer,   ///< the writer failed (an error) or found the peer gone (ok): `create` only
 };
 
 }  // namespace berth::core

@@ -1,10 +1,11 @@
-// The bookkeeping of one connection's buffered writer (SEMANTICS.md section 7),
-// without the writing: bytes waiting against `buffer_limit_bytes`, the age of the
-// oldest unflushed byte against `buffer_age_limit`, the peer going away, and the
-// final flush's deadline. The core keeps one per `create` connection
-// (core::server), so these rules are decided once for every backend.
-//
-// Time is passed in; nothing here reads a clock or allocates.
+/// @file
+/// The bookkeeping of one connection's buffered writer (SEMANTICS.md section 7),
+/// without the writing: bytes waiting against `buffer_limit_bytes`, the age of the
+/// oldest unflushed byte against `buffer_age_limit`, the peer going away, and the
+/// final flush's deadline. The core keeps one per `create` connection
+/// (core::server), so these rules are decided once for every backend.
+///
+/// Time is passed in; nothing here reads a clock or allocates.
 #pragma once
 
 #include <array>
@@ -15,26 +16,26 @@
 namespace berth::core {
 
 enum class writer_status : std::uint8_t {
-    open,            // accepting writes, flushing in the background
-    final_flush,     // the connection's result is decided: flushing what is left
-    ready_to_close,  // nothing left to flush, or the final flush ran out of time
-    too_old,         // bytes waited longer than buffer_age_limit: an error result
-    too_full,        // a write would have held more than buffer_limit_bytes: an error result
-    peer_gone,       // the peer went away: writes are discarded, an ok result
-    failed,          // a write failed for another reason: an error result
-    discarded,       // the server closed the connection: what waited is dropped
+    open,            ///< accepting writes, flushing in the background
+    final_flush,     ///< the connection's result is decided: flushing what is left
+    ready_to_close,  ///< nothing left to flush, or the final flush ran out of time
+    too_old,         ///< bytes waited longer than buffer_age_limit: an error result
+    too_full,        ///< a write would have held more than buffer_limit_bytes: an error result
+    peer_gone,       ///< the peer went away: writes are discarded, an ok result
+    failed,          ///< a write failed for another reason: an error result
+    discarded,       ///< the server closed the connection: what waited is dropped
 };
 
 /// Why a writer failed, for the error the policy sees. Filled once the status is
 /// too_old, too_full or failed.
 struct writer_failure {
     writer_status status = writer_status::open;
-    time_ns age_ns = 0;               // too_old: the age that tripped the limit
-    std::uint64_t bytes_held = 0;     // too_old, too_full: bytes waiting at the failure
-    std::uint64_t bytes_refused = 0;  // too_full: the write that did not fit
-    std::uint64_t limit_bytes = 0;    // too_full: buffer_limit_bytes
-    time_ns limit_ns = 0;             // too_old: buffer_age_limit
-    int error_value = 0;              // failed: the write's errno
+    time_ns age_ns = 0;               ///< too_old: the age that tripped the limit
+    std::uint64_t bytes_held = 0;     ///< too_old, too_full: bytes waiting at the failure
+    std::uint64_t bytes_refused = 0;  ///< too_full: the write that did not fit
+    std::uint64_t limit_bytes = 0;    ///< too_full: buffer_limit_bytes
+    time_ns limit_ns = 0;             ///< too_old: buffer_age_limit
+    int error_value = 0;              ///< failed: the write's errno
 };
 
 /// Whether a failed write means the peer went away (EPIPE, ECONNRESET, ...), which

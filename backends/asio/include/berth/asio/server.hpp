@@ -1,34 +1,35 @@
-// A berth TCP (or Unix-domain) server on Boost.Asio: the engine every backend runs
-// (berth/engine/server.hpp) over Asio I/O. Three handler forms:
-//
-//   - create: the portable `berth::task<>(address, berth::reader&, berth::writer&)`,
-//     the same function that runs on libuv and in the simulator;
-//   - create_sock: the portable `berth::task<>(address, berth::stream&)`;
-//   - create_sock with a native handler, `boost::asio::awaitable<void>(address,
-//     asio::socket&)`, on the connected socket itself, so that it composes with
-//     Asio's SSL, Beast and the rest. It runs on the same engine: limits, close and
-//     the error policy are the same.
-//
-// A handler fails by throwing. The exception is the error the policy sees: `call`
-// passes it to server_hooks::on_handler_error; `raise` rethrows it out of the run()
-// of the server's execution context (run() may be called again afterwards).
-//
-// Accepting goes through berth::posix's accept call on readiness (async_wait for
-// readable), not async_accept, so the core sees every accept error and sets each
-// batch's size.
-//
-// Thread safety:
-//   Distinct objects: Safe.
-//   Shared objects: Unsafe.
-// A server, its completions and its handlers run on the executor given to create.
-// Every call on the server (and on a connection's stream, reader or writer) must be
-// made from that executor: run its io_context on one thread, or, with a
-// multi-threaded io_context, create the server on a strand (make_strand(ctx)) and
-// call it only from that strand. Several servers may share one io_context.
-//
-// Lifetime: `server` is a handle; copies share one server. The server lives on
-// while it listens or has connections, even when every handle is gone, as a
-// running server in Async does; close it to stop it.
+/// @file
+/// A berth TCP (or Unix-domain) server on Boost.Asio: the engine every backend runs
+/// (berth/engine/server.hpp) over Asio I/O. Three handler forms:
+///
+///   - create: the portable `berth::task<>(address, berth::reader&, berth::writer&)`,
+///     the same function that runs on libuv and in the simulator;
+///   - create_sock: the portable `berth::task<>(address, berth::stream&)`;
+///   - create_sock with a native handler, `boost::asio::awaitable<void>(address,
+///     asio::socket&)`, on the connected socket itself, so that it composes with
+///     Asio's SSL, Beast and the rest. It runs on the same engine: limits, close and
+///     the error policy are the same.
+///
+/// A handler fails by throwing. The exception is the error the policy sees: `call`
+/// passes it to server_hooks::on_handler_error; `raise` rethrows it out of the run()
+/// of the server's execution context (run() may be called again afterwards).
+///
+/// Accepting goes through berth::posix's accept call on readiness (async_wait for
+/// readable), not async_accept, so the core sees every accept error and sets each
+/// batch's size.
+///
+/// Thread safety:
+///   Distinct objects: Safe.
+///   Shared objects: Unsafe.
+/// A server, its completions and its handlers run on the executor given to create.
+/// Every call on the server (and on a connection's stream, reader or writer) must be
+/// made from that executor: run its io_context on one thread, or, with a
+/// multi-threaded io_context, create the server on a strand (make_strand(ctx)) and
+/// call it only from that strand. Several servers may share one io_context.
+///
+/// Lifetime: `server` is a handle; copies share one server. The server lives on
+/// while it listens or has connections, even when every handle is gone, as a
+/// running server in Async does; close it to stop it.
 #pragma once
 
 #include <chrono>

@@ -1,8 +1,9 @@
-// A connection's two buffers: what was received and not read yet (input_buffer),
-// and what the writer holds and the kernel has not taken yet (output_buffer).
-// Both keep their memory between uses, so a connection in its steady state
-// allocates nothing, and both have a bound: the input a reader's line length, the
-// output the core's buffer_limit_bytes (enforced by the writer's books).
+/// @file
+/// A connection's two buffers: what was received and not read yet (input_buffer),
+/// and what the writer holds and the kernel has not taken yet (output_buffer).
+/// Both keep their memory between uses, so a connection in its steady state
+/// allocates nothing, and both have a bound: the input a reader's line length, the
+/// output the core's buffer_limit_bytes (enforced by the writer's books).
 #pragma once
 
 #include <cstddef>

@@ -1,10 +1,11 @@
-// One connection as the engine keeps it, from its handler's start to its release
-// (engine/server.hpp starts and releases it): the handler's task, the backend's
-// stream_io, the input buffer the reader and stream read from, the writer's buffer,
-// and the one operation the handler awaits.
-//
-// Backends call the on_* members, each as its primitive's contract says
-// (engine/io.hpp). Everything else is for the engine and the portable handler API.
+/// @file
+/// One connection as the engine keeps it, from its handler's start to its release
+/// (engine/server.hpp starts and releases it): the handler's task, the backend's
+/// stream_io, the input buffer the reader and stream read from, the writer's buffer,
+/// and the one operation the handler awaits.
+///
+/// Backends call the on_* members, each as its primitive's contract says
+/// (engine/io.hpp). Everything else is for the engine and the portable handler API.
 #pragma once
 
 #include <chrono>
@@ -133,7 +134,7 @@ private:
     // The handler.
     std::exception_ptr handler_error_;
     bool handler_done_ = false;
-    bool closing_ = false;  // close_now ran: no more I/O
+    bool closing_ = false;  ///< close_now ran: no more I/O
     berth::stream stream_;
     berth::reader reader_;
     berth::writer writer_;
@@ -153,10 +154,10 @@ private:
     // The outstanding report_*_later results: {bytes, error_value}.
     std::pair<std::size_t, int> read_later_{};
     std::pair<std::size_t, int> written_later_{};
-    int end_error_ = 0;  // 0: the peer's clean end
+    int end_error_ = 0;  ///< 0: the peer's clean end
 
     // Output: the writer's buffer, or a stream write's span.
-    bool write_shut_ = false;  // the handler shut its stream down
+    bool write_shut_ = false;  ///< the handler shut its stream down
     output_buffer output_;
     std::size_t in_flight_bytes_ = 0;
     bool write_pending_ = false;

@@ -1,18 +1,19 @@
-// The primitives a backend supplies to the engine (engine/server.hpp). This is the
-// whole of what is specific to Asio, to libuv or to the simulator: the engine does
-// everything else (it feeds the core, executes its actions, runs the handlers,
-// keeps the connections, the reader and the writer) once, for all three.
-//
-// The contract, for every primitive below:
-//   - All calls are made on the server's loop (Asio: its executor; libuv: the
-//     loop's thread; the simulator: its single thread), never concurrently.
-//   - A completion (on_* on the engine or a connection) is never reported from
-//     inside the call that started the operation, unless the primitive says so.
-//   - Error values are errno values, positive, as Linux numbers them; 0 is success.
-//   - Nothing here throws, unless it says so.
-//
-// docs/architecture.md draws the flow of events and actions between the core, the
-// engine and a backend.
+/// @file
+/// The primitives a backend supplies to the engine (engine/server.hpp). This is the
+/// whole of what is specific to Asio, to libuv or to the simulator: the engine does
+/// everything else (it feeds the core, executes its actions, runs the handlers,
+/// keeps the connections, the reader and the writer) once, for all three.
+///
+/// The contract, for every primitive below:
+///   - All calls are made on the server's loop (Asio: its executor; libuv: the
+///     loop's thread; the simulator: its single thread), never concurrently.
+///   - A completion (on_* on the engine or a connection) is never reported from
+///     inside the call that started the operation, unless the primitive says so.
+///   - Error values are errno values, positive, as Linux numbers them; 0 is success.
+///   - Nothing here throws, unless it says so.
+///
+/// docs/architecture.md draws the flow of events and actions between the core, the
+/// engine and a backend.
 #pragma once
 
 #include <chrono>
@@ -35,8 +36,8 @@ class server;
 
 /// The result of one accept call.
 struct accept_result {
-    core::socket_handle socket = 0;  // when error_value == 0
-    address peer;                    // when error_value == 0
+    core::socket_handle socket = 0;  ///< when error_value == 0
+    address peer;                    ///< when error_value == 0
     int error_value = 0;
 };
 

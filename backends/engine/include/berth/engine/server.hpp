@@ -1,19 +1,20 @@
-// The engine of one server: the one piece of code between the core
-// (berth/core/server.hpp) and a backend's I/O (engine/io.hpp), the same for Asio,
-// libuv and the simulator. It feeds the core every event with the time, drains the
-// actions after each one (drain.cpp), runs the accept batches (accept.cpp), keeps
-// the connections and runs their handlers (connection.cpp), applies the error
-// policy (error_policy.cpp), fires the completions (completions.cpp), keeps the
-// server's one timer (timers.cpp) and describes the server (description.cpp).
-//
-// Decisions are the core's; the engine carries them out, and the backend only
-// supplies primitives. docs/architecture.md has the picture.
-//
-// Lifetime: a backend creates it with std::make_shared and calls start(). From
-// then on it keeps itself alive while it listens or has connections (as a running
-// server in Async does, even when every user handle is gone), and the backend's
-// pending callbacks hold it too (self()).
-// Thread safety: none; everything runs on the server's loop.
+/// @file
+/// The engine of one server: the one piece of code between the core
+/// (berth/core/server.hpp) and a backend's I/O (engine/io.hpp), the same for Asio,
+/// libuv and the simulator. It feeds the core every event with the time, drains the
+/// actions after each one (drain.cpp), runs the accept batches (accept.cpp), keeps
+/// the connections and runs their handlers (connection.cpp), applies the error
+/// policy (error_policy.cpp), fires the completions (completions.cpp), keeps the
+/// server's one timer (timers.cpp) and describes the server (description.cpp).
+///
+/// Decisions are the core's; the engine carries them out, and the backend only
+/// supplies primitives. docs/architecture.md has the picture.
+///
+/// Lifetime: a backend creates it with std::make_shared and calls start(). From
+/// then on it keeps itself alive while it listens or has connections (as a running
+/// server in Async does, even when every user handle is gone), and the backend's
+/// pending callbacks hold it too (self()).
+/// Thread safety: none; everything runs on the server's loop.
 #pragma once
 
 #include <array>
@@ -64,7 +65,7 @@ struct config {
     handler serve;
     server_hooks hooks;
     listen_endpoint listening_on;
-    std::string_view backend_name;  // "asio", "uv", "sim": for the description
+    std::string_view backend_name;  ///< "asio", "uv", "sim": for the description
 };
 
 class server : public std::enable_shared_from_this<server> {
@@ -170,13 +171,13 @@ private:
     server_hooks hooks_;
     listen_endpoint listening_on_;
     std::string_view backend_name_;
-    std::shared_ptr<server> self_;  // while it listens or has connections
+    std::shared_ptr<server> self_;  ///< while it listens or has connections
     std::uint64_t events_handled_ = 0;
 
     bool draining_ = false;
     bool waiting_readable_ = false;
     std::uint32_t turn_depth_ = 0;
-    core::time_ns turn_now_ns_ = no_reading_ns;  // the turn's reading, once taken
+    core::time_ns turn_now_ns_ = no_reading_ns;  ///< the turn's reading, once taken
 
     // Connections by slot index, and the peers of sockets accepted but not started
     // (by descriptor number: the low 32 bits of a handle).

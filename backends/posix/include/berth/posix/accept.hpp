@@ -1,5 +1,6 @@
-// One accept call on a real listening socket (the engine's io::accept_one, for the
-// real backends), with the test seam that makes it fail on demand.
+/// @file
+/// One accept call on a real listening socket (the engine's io::accept_one, for the
+/// real backends), with the test seam that makes it fail on demand.
 #pragma once
 
 #include <array>
@@ -45,7 +46,7 @@ private:
 };
 
 struct accepted {
-    int fd = -1;  // the new socket, or -1 with error_value set
+    int fd = -1;  ///< the new socket, or -1 with error_value set
     socket_address peer;
     int error_value = 0;
 };

@@ -1,4 +1,5 @@
-// Closing the sockets the core hands back (close_socket, close_dropped_socket).
+/// @file
+/// Closing the sockets the core hands back (close_socket, close_dropped_socket).
 #pragma once
 
 namespace berth::posix {

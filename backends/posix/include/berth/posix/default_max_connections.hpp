@@ -1,4 +1,5 @@
-// The default of the max_connections option (SEMANTICS.md section 2).
+/// @file
+/// The default of the max_connections option (SEMANTICS.md section 2).
 #pragma once
 
 #include <cstdint>

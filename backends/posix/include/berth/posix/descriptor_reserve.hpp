@@ -1,6 +1,7 @@
-// One descriptor held back for shedding (SEMANTICS.md section 6): when accept
-// fails for lack of descriptors, freeing it lets the server accept queued clients
-// and close them at once, so they see a prompt close instead of a hang.
+/// @file
+/// One descriptor held back for shedding (SEMANTICS.md section 6): when accept
+/// fails for lack of descriptors, freeing it lets the server accept queued clients
+/// and close them at once, so they see a prompt close instead of a hang.
 #pragma once
 
 namespace berth::posix {

@@ -1,6 +1,7 @@
-// Where a server listens (SEMANTICS.md section 3) and how its socket is set up
-// (section 2). A plain value: building one touches no socket and never fails;
-// every check that can fail happens in `listener::create`, which reports it.
+/// @file
+/// Where a server listens (SEMANTICS.md section 3) and how its socket is set up
+/// (section 2). A plain value: building one touches no socket and never fails;
+/// every check that can fail happens in `listener::create`, which reports it.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,7 @@ public:
 
 private:
     explicit bind_address(const socket_address& address) : address_(address) {}
-    socket_address address_;  // port 0
+    socket_address address_;  ///< port 0
 };
 
 /// The port part of `listen_spec::bind_to`. `number(0)` is the same as `chosen_by_os()`.
@@ -43,11 +44,11 @@ private:
 };
 
 enum class listen_kind : std::uint8_t {
-    inet,           // IPv4 or IPv6 TCP
-    unix_path,      // a Unix stream socket at a file system path
-    unix_abstract,  // a Linux abstract Unix name (leading NUL), written "@name"
-    inherited,      // an already listening socket handed over by the caller
-    systemd,        // an already listening socket from LISTEN_FDS (socket activation)
+    inet,           ///< IPv4 or IPv6 TCP
+    unix_path,      ///< a Unix stream socket at a file system path
+    unix_abstract,  ///< a Linux abstract Unix name (leading NUL), written "@name"
+    inherited,      ///< an already listening socket handed over by the caller
+    systemd,        ///< an already listening socket from LISTEN_FDS (socket activation)
 };
 
 class listen_spec {

@@ -1,6 +1,7 @@
-// The listening socket of one server: created, bound and listening before
-// `create` returns (errors are thrown synchronously, for every family), closed
-// once, and able to say where it listens.
+/// @file
+/// The listening socket of one server: created, bound and listening before
+/// `create` returns (errors are thrown synchronously, for every family), closed
+/// once, and able to say where it listens.
 #pragma once
 
 #include <cstdint>
@@ -73,7 +74,7 @@ private:
     int fd_ = -1;
     int family_ = AF_UNSPEC;
     listen_endpoint listening_on_;
-    std::string remove_on_close_path_;  // empty: nothing to remove
+    std::string remove_on_close_path_;  ///< empty: nothing to remove
     dev_t bound_device_ = 0;
     ino_t bound_inode_ = 0;
 };

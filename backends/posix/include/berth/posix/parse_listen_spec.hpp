@@ -1,5 +1,6 @@
-// The text form of a listen specification, as a command line gives it (the echo
-// server's --listen).
+/// @file
+/// The text form of a listen specification, as a command line gives it (the echo
+/// server's --listen).
 #pragma once
 
 #include <stdexcept>

@@ -1,5 +1,6 @@
-// A socket address as the kernel takes and gives it (sockaddr), for the system
-// calls; berth::address is the same address as users see it, and does the printing.
+/// @file
+/// A socket address as the kernel takes and gives it (sockaddr), for the system
+/// calls; berth::address is the same address as users see it, and does the printing.
 #pragma once
 
 #include <cstdint>

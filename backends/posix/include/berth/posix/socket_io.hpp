@@ -1,7 +1,8 @@
-// What the real backends' primitives (engine/io.hpp) have in common, because it is
-// POSIX and not the event loop's: the listening socket, the accept call and its
-// fault seam, the shed reserve, closing sockets that never became connections, and
-// the listener's address. Asio's and libuv's io derive from it and add their loop.
+/// @file
+/// What the real backends' primitives (engine/io.hpp) have in common, because it is
+/// POSIX and not the event loop's: the listening socket, the accept call and its
+/// fault seam, the shed reserve, closing sockets that never became connections, and
+/// the listener's address. Asio's and libuv's io derive from it and add their loop.
 #pragma once
 
 #include <cstdint>

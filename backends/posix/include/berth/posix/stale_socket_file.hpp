@@ -1,4 +1,5 @@
-// Removal of a Unix socket file left behind by a server that is gone.
+/// @file
+/// Removal of a Unix socket file left behind by a server that is gone.
 #pragma once
 
 #include <cstdint>
@@ -7,11 +8,11 @@
 namespace berth::posix {
 
 enum class stale_check : std::uint8_t {
-    absent,        // nothing at the path
-    not_a_socket,  // a regular file, directory, ...: never removed
-    alive,         // a server accepts (or queues) connections there: not removed
-    unknown,       // the probe could not tell (EACCES, out of descriptors): not removed
-    removed,       // a socket whose probe connection was refused: removed
+    absent,        ///< nothing at the path
+    not_a_socket,  ///< a regular file, directory, ...: never removed
+    alive,         ///< a server accepts (or queues) connections there: not removed
+    unknown,       ///< the probe could not tell (EACCES, out of descriptors): not removed
+    removed,       ///< a socket whose probe connection was refused: removed
 };
 
 /// Removes the socket file at `path` only if it is a socket and a probe connection

@@ -1,5 +1,6 @@
-// Sockets passed by the service manager (systemd socket activation): LISTEN_PID
-// names the process they are for, LISTEN_FDS how many there are, starting at fd 3.
+/// @file
+/// Sockets passed by the service manager (systemd socket activation): LISTEN_PID
+/// names the process they are for, LISTEN_FDS how many there are, starting at fd 3.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
-// Knobs of the simulated kernel and of its fault injection. Rates are integers
-// (per million) so that no decision depends on floating point.
+/// @file
+/// Knobs of the simulated kernel and of its fault injection. Rates are integers
+/// (per million) so that no decision depends on floating point.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +13,8 @@ using core::time_ns;
 
 /// What a connect does when the listen queue is full.
 enum class listen_overflow : std::uint8_t {
-    retry,   // Linux: the SYN is dropped, the client retransmits it with back-off
-    refuse,  // the client's connect fails at once with ECONNREFUSED
+    retry,   ///< Linux: the SYN is dropped, the client retransmits it with back-off
+    refuse,  ///< the client's connect fails at once with ECONNREFUSED
 };
 
 struct kernel_config {
@@ -36,10 +37,10 @@ struct kernel_config {
 /// comes before any of them.
 struct fault_config {
     bool enabled = false;
-    std::uint32_t accept_nothing_there_per_million = 0;     // EAGAIN / EINTR with work queued
-    std::uint32_t accept_per_connection_per_million = 0;    // ECONNABORTED & co, consumes one
-    std::uint32_t accept_out_of_resources_per_million = 0;  // ENFILE / ENOBUFS / ENOMEM
-    std::uint32_t accept_fatal_per_million = 0;             // EINVAL / EFAULT / ENOTSOCK
+    std::uint32_t accept_nothing_there_per_million = 0;     ///< EAGAIN / EINTR with work queued
+    std::uint32_t accept_per_connection_per_million = 0;    ///< ECONNABORTED & co, consumes one
+    std::uint32_t accept_out_of_resources_per_million = 0;  ///< ENFILE / ENOBUFS / ENOMEM
+    std::uint32_t accept_fatal_per_million = 0;             ///< EINVAL / EFAULT / ENOTSOCK
     /// A readiness wake-up for a listener with nothing queued.
     std::uint32_t spurious_wakeup_per_million = 0;
     /// A write (a server's, or a client's send buffer draining into the peer) takes

@@ -1,53 +1,54 @@
-// Fuzz your own server: a simulated world built from a fuzzer's bytes, running your
-// handler, with every check the simulator has and a predicate of your own.
-//
-//   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-//       static const berth::sim::fuzz_target target = [] {
-//           berth::sim::fuzz_target t;
-//           t.create = my_handler;                     // berth::reader_writer_handler
-//           t.check = [](const berth::sim::fuzz_report& r) { return std::string(); };
-//           return t;
-//       }();
-//       berth::sim::run_fuzzed_world_or_abort({data, size}, target);
-//       return 0;
-//   }
-//
-// The bytes decide (decode_fuzz_plan, with a small deterministic decoder of its own:
-// any input is valid, and the same bytes always make the same world):
-//   - the world: its seed, the descriptor limit, the socket buffer size, the listen
-//     queue's overflow behaviour, wake-up latency, and the faults with their rates:
-//     accept errors of every class, spurious wake-ups, partial writes;
-//   - the server: which handler form, where it listens, and, with
-//     fuzz_target::fuzz_options, its options within fuzz_limits;
-//   - up to clients_max clients: when each connects, how it reads (in chunks of which
-//     size, or not at all), and a script: send bytes (plain lines, long lines that
-//     make the server's buffers grow, line-protocol commands, lines cut in pieces,
-//     raw bytes of the input), pause, stop reading,
-//     shut down writing, close, reset; then, at its end, shut down writing and read
-//     until the server's end for a while, or close at once;
-//   - world events at chosen times: close (with or without the existing
-//     connections), close with a drain, drop mode on or off, scripted accept errors,
-//     descriptor-exhaustion windows (descriptors held by the rest of the process for
-//     a while), faults off and on.
-//
-// A run then has an active phase (until every client's script is done) and a
-// liveness phase, as berth-sim's swarm runs: faults off, exhaustion windows over, the
-// server closed; within bounds every handler must end, both completions must fire,
-// every descriptor must be closed and the event queue must drain. It fails on:
-//   - a failed world check (sim::check_failure: the server's invariants after every
-//     step, a descriptor closed twice or used after close, a handler started after
-//     close returned, a core event refused);
-//   - a world that does not wind down within its bounds (stuck), or a descriptor
-//     still open at the end;
-//   - the server's books not adding up (every accepted socket either got a handler
-//     or was closed at once; every handler ended exactly once);
-//   - an error propagating out of the world that the policy does not explain (an
-//     error other than a fatal accept error, with a policy other than `raise`);
-//   - the user's check_reply or check.
-//
-// Every input runs in bounded virtual time, steps and memory (fuzz_limits).
-// Determinism: a pure function of the bytes and the target.
-// Thread safety: none needed; one world per call, nothing shared between calls.
+/// @file
+/// Fuzz your own server: a simulated world built from a fuzzer's bytes, running your
+/// handler, with every check the simulator has and a predicate of your own.
+///
+///   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+///       static const berth::sim::fuzz_target target = [] {
+///           berth::sim::fuzz_target t;
+///           t.create = my_handler;                     // berth::reader_writer_handler
+///           t.check = [](const berth::sim::fuzz_report& r) { return std::string(); };
+///           return t;
+///       }();
+///       berth::sim::run_fuzzed_world_or_abort({data, size}, target);
+///       return 0;
+///   }
+///
+/// The bytes decide (decode_fuzz_plan, with a small deterministic decoder of its own:
+/// any input is valid, and the same bytes always make the same world):
+///   - the world: its seed, the descriptor limit, the socket buffer size, the listen
+///     queue's overflow behaviour, wake-up latency, and the faults with their rates:
+///     accept errors of every class, spurious wake-ups, partial writes;
+///   - the server: which handler form, where it listens, and, with
+///     fuzz_target::fuzz_options, its options within fuzz_limits;
+///   - up to clients_max clients: when each connects, how it reads (in chunks of which
+///     size, or not at all), and a script: send bytes (plain lines, long lines that
+///     make the server's buffers grow, line-protocol commands, lines cut in pieces,
+///     raw bytes of the input), pause, stop reading,
+///     shut down writing, close, reset; then, at its end, shut down writing and read
+///     until the server's end for a while, or close at once;
+///   - world events at chosen times: close (with or without the existing
+///     connections), close with a drain, drop mode on or off, scripted accept errors,
+///     descriptor-exhaustion windows (descriptors held by the rest of the process for
+///     a while), faults off and on.
+///
+/// A run then has an active phase (until every client's script is done) and a
+/// liveness phase, as berth-sim's swarm runs: faults off, exhaustion windows over, the
+/// server closed; within bounds every handler must end, both completions must fire,
+/// every descriptor must be closed and the event queue must drain. It fails on:
+///   - a failed world check (sim::check_failure: the server's invariants after every
+///     step, a descriptor closed twice or used after close, a handler started after
+///     close returned, a core event refused);
+///   - a world that does not wind down within its bounds (stuck), or a descriptor
+///     still open at the end;
+///   - the server's books not adding up (every accepted socket either got a handler
+///     or was closed at once; every handler ended exactly once);
+///   - an error propagating out of the world that the policy does not explain (an
+///     error other than a fatal accept error, with a policy other than `raise`);
+///   - the user's check_reply or check.
+///
+/// Every input runs in bounded virtual time, steps and memory (fuzz_limits).
+/// Determinism: a pure function of the bytes and the target.
+/// Thread safety: none needed; one world per call, nothing shared between calls.
 #pragma once
 
 #include <cstdint>
@@ -73,12 +74,12 @@ namespace berth::sim {
 struct fuzz_limits {
     std::uint32_t clients_max = 8;
     std::uint32_t actions_per_client_max = 12;
-    std::uint32_t send_bytes_max = 24 * 1024;      // bytes of one send action
-    std::uint32_t client_bytes_max = 40 * 1024;    // bytes one client sends, all sends together
-    std::uint32_t receive_bytes_max = 128 * 1024;  // a client stops reading beyond (truncated)
+    std::uint32_t send_bytes_max = 24 * 1024;      ///< bytes of one send action
+    std::uint32_t client_bytes_max = 40 * 1024;    ///< bytes one client sends, all sends together
+    std::uint32_t receive_bytes_max = 128 * 1024;  ///< a client stops reading beyond (truncated)
     std::uint32_t world_events_max = 8;
-    std::uint32_t fd_limit_max = 48;        // the simulated descriptor limit: 3 to this
-    std::uint32_t max_connections_max = 8;  // with fuzz_options
+    std::uint32_t fd_limit_max = 48;        ///< the simulated descriptor limit: 3 to this
+    std::uint32_t max_connections_max = 8;  ///< with fuzz_options
     time_ns client_start_max_ns = 3 * core::ns_per_s;
     time_ns client_pause_max_ns = 2 * core::ns_per_s;
     time_ns client_linger_max_ns = 5 * core::ns_per_s;
@@ -95,18 +96,18 @@ struct fuzz_limits {
 // --- The plan the bytes decode to ------------------------------------------------------
 
 enum class fuzz_client_op : std::uint8_t {
-    send,            // queues `bytes` in the client's send buffer
-    pause,           // the script waits `ms`
-    stop_reading,    // the client reads no more (after a read already waiting)
-    shutdown_write,  // half-close: the server sees the end of the stream
-    close,           // closes (a reset if unread bytes wait, as Linux does); the script ends
-    reset,           // closes abortively (SO_LINGER 0); the script ends
+    send,            ///< queues `bytes` in the client's send buffer
+    pause,           ///< the script waits `ms`
+    stop_reading,    ///< the client reads no more (after a read already waiting)
+    shutdown_write,  ///< half-close: the server sees the end of the stream
+    close,           ///< closes (a reset if unread bytes wait, as Linux does); the script ends
+    reset,           ///< closes abortively (SO_LINGER 0); the script ends
 };
 
 struct fuzz_client_action {
     fuzz_client_op op = fuzz_client_op::send;
-    std::uint32_t ms = 0;  // pause
-    std::string bytes;     // send
+    std::uint32_t ms = 0;  ///< pause
+    std::string bytes;     ///< send
 };
 
 struct fuzz_client_plan {
@@ -120,22 +121,22 @@ struct fuzz_client_plan {
 };
 
 enum class fuzz_world_op : std::uint8_t {
-    close,                // close(false)
-    close_existing,       // close(true)
-    close_with_drain,     // close_with_drain(ms)
-    drop,                 // set_drop_incoming_connections(on)
-    accept_errors,        // the next `count` accepts fail with `error_value`
-    exhaust_descriptors,  // the process holds `count` more descriptors for `ms`
-    faults,               // the world's faults on or off
+    close,                ///< close(false)
+    close_existing,       ///< close(true)
+    close_with_drain,     ///< close_with_drain(ms)
+    drop,                 ///< set_drop_incoming_connections(on)
+    accept_errors,        ///< the next `count` accepts fail with `error_value`
+    exhaust_descriptors,  ///< the process holds `count` more descriptors for `ms`
+    faults,               ///< the world's faults on or off
 };
 
 struct fuzz_world_event {
     time_ns at_ns = 0;
     fuzz_world_op op = fuzz_world_op::close;
-    std::uint32_t ms = 0;     // close_with_drain, exhaust_descriptors
-    std::uint32_t count = 0;  // accept_errors, exhaust_descriptors
-    int error_value = 0;      // accept_errors
-    bool on = false;          // drop, faults
+    std::uint32_t ms = 0;     ///< close_with_drain, exhaust_descriptors
+    std::uint32_t count = 0;  ///< accept_errors, exhaust_descriptors
+    int error_value = 0;      ///< accept_errors
+    bool on = false;          ///< drop, faults
 };
 
 enum class fuzz_form : std::uint8_t { create, create_sock };
@@ -148,7 +149,7 @@ struct fuzz_plan {
     std::string listen = "127.0.0.1:0";
     /// How the liveness phase closes the server.
     bool liveness_close_existing = false;
-    std::vector<fuzz_world_event> events;  // in decoding order; each runs at its time
+    std::vector<fuzz_world_event> events;  ///< in decoding order; each runs at its time
     std::vector<fuzz_client_plan> clients;
 };
 
@@ -156,34 +157,34 @@ struct fuzz_plan {
 
 /// How a client's stream from the server ended, as the client saw it.
 enum class fuzz_client_end : std::uint8_t {
-    none,    // it did not see the end: it stopped reading, never read, or left first
-    eof,     // the server's clean end of stream, after everything it sent
-    error,   // the connection failed (end_error: ECONNRESET, ...)
-    closed,  // the client closed its end while reading
+    none,    ///< it did not see the end: it stopped reading, never read, or left first
+    eof,     ///< the server's clean end of stream, after everything it sent
+    error,   ///< the connection failed (end_error: ECONNRESET, ...)
+    closed,  ///< the client closed its end while reading
 };
 
 struct fuzz_client_report {
     std::uint32_t number = 0;
     const fuzz_client_plan* plan = nullptr;
     bool connected = false;
-    int connect_error = 0;  // ECONNREFUSED, ETIMEDOUT when not connected
-    std::string address;    // the client's address: the peer its handler was given
+    int connect_error = 0;  ///< ECONNREFUSED, ETIMEDOUT when not connected
+    std::string address;    ///< the client's address: the peer its handler was given
     /// Every byte the client's socket took to send, in order (not necessarily
     /// delivered: a reset loses what was in flight).
     std::string sent;
     /// Every byte the client read, in order.
     std::string received;
-    bool stopped_reading = false;     // a stop_reading action ran
-    bool truncated = false;           // it stopped at receive_bytes_max
-    bool shut_down_write = false;     // it half-closed (an action, or at its end)
-    bool reset = false;               // it reset the connection
-    bool closed_early = false;        // a close action ended its script
-    bool closed_with_unread = false;  // it closed with received bytes unread (a reset)
+    bool stopped_reading = false;     ///< a stop_reading action ran
+    bool truncated = false;           ///< it stopped at receive_bytes_max
+    bool shut_down_write = false;     ///< it half-closed (an action, or at its end)
+    bool reset = false;               ///< it reset the connection
+    bool closed_early = false;        ///< a close action ended its script
+    bool closed_with_unread = false;  ///< it closed with received bytes unread (a reset)
     fuzz_client_end end = fuzz_client_end::none;
     int end_error = 0;
     time_ns connected_ns = -1;
-    time_ns end_ns = -1;   // when it saw the end
-    time_ns done_ns = -1;  // when its script was over
+    time_ns end_ns = -1;   ///< when it saw the end
+    time_ns done_ns = -1;  ///< when its script was over
 
     /// Read from its connection to the server's end: read_chunk_bytes > 0, never
     /// stopped, never truncated.
@@ -249,13 +250,13 @@ struct fuzz_target {
 
 enum class fuzz_failure : std::uint8_t {
     none,
-    world_check,       // sim::check_failure: an invariant, a descriptor misuse, ...
-    stuck,             // did not wind down within the bounds
-    descriptor_leak,   // a descriptor still open at the end
-    books,             // the server's statistics do not add up
-    unexpected_error,  // an error out of the world that the policy does not explain
-    reply_check,       // fuzz_target::check_reply
-    predicate,         // fuzz_target::check
+    world_check,       ///< sim::check_failure: an invariant, a descriptor misuse, ...
+    stuck,             ///< did not wind down within the bounds
+    descriptor_leak,   ///< a descriptor still open at the end
+    books,             ///< the server's statistics do not add up
+    unexpected_error,  ///< an error out of the world that the policy does not explain
+    reply_check,       ///< fuzz_target::check_reply
+    predicate,         ///< fuzz_target::check
 };
 
 [[nodiscard]] const char* to_string(fuzz_failure f);
@@ -268,34 +269,34 @@ struct fuzz_counts {
     std::uint64_t accepted = 0;
     std::uint64_t handlers_started = 0;
     std::uint64_t handler_errors = 0;
-    std::uint64_t dropped = 0;  // drop mode, shed, closed after close
+    std::uint64_t dropped = 0;  ///< drop mode, shed, closed after close
     std::uint64_t accept_errors = 0;
-    std::uint64_t emfile = 0;  // accepts that found the descriptor table full
+    std::uint64_t emfile = 0;  ///< accepts that found the descriptor table full
     std::uint64_t partial_writes = 0;
-    std::uint64_t resets = 0;           // connections the kernel reset
-    std::uint64_t client_resets = 0;    // clients that reset
-    std::uint64_t stopped_reading = 0;  // clients that stopped reading or never read
-    std::uint64_t well_behaved = 0;     // clients that saw everything (well_behaved())
+    std::uint64_t resets = 0;           ///< connections the kernel reset
+    std::uint64_t client_resets = 0;    ///< clients that reset
+    std::uint64_t stopped_reading = 0;  ///< clients that stopped reading or never read
+    std::uint64_t well_behaved = 0;     ///< clients that saw everything (well_behaved())
     std::uint64_t exhaustion_windows = 0;
     std::uint64_t raised = 0;
     std::uint64_t writer_failures = 0;
-    std::uint64_t closes_existing = 0;  // close(true) or drain events run
+    std::uint64_t closes_existing = 0;  ///< close(true) or drain events run
     std::uint64_t notices = 0;
 };
 
 struct fuzz_result {
     fuzz_failure failure = fuzz_failure::none;
-    std::string message;  // what failed, with the virtual time and step
-    std::string plan;     // describe() of the plan
+    std::string message;  ///< what failed, with the virtual time and step
+    std::string plan;     ///< describe() of the plan
     fuzz_counts counts;
     std::uint64_t trace_hash = 0;
-    sim::trace trace;  // records only with fuzz_run_options::record_trace
+    sim::trace trace;  ///< records only with fuzz_run_options::record_trace
 
     [[nodiscard]] bool ok() const { return failure == fuzz_failure::none; }
 };
 
 struct fuzz_run_options {
-    bool record_trace = false;  // keep the trace's records (write_chrome_json, write_text)
+    bool record_trace = false;  ///< keep the trace's records (write_chrome_json, write_text)
 };
 
 /// Decodes `bytes` into a plan within `t.limits` (any bytes are a valid plan).

@@ -1,15 +1,16 @@
-// The simulated kernel: listening sockets with a backlog queue, a descriptor
-// table with a limit (so EMFILE happens for real), connected stream sockets with
-// in-memory byte streams in both directions, peer close and reset, and injected
-// accept errors of every class of SEMANTICS.md section 6.
-//
-// Descriptors are named by handles that carry a generation (fd | generation << 32),
-// so closing a descriptor twice or using it after close is caught even when the
-// number has been reused: such a misuse fails the world's checks.
-//
-// Client ends of connections live on a simulated remote host: they hold no
-// descriptor. Endpoints are never freed while the world lives, so a callback that
-// names one can never touch another.
+/// @file
+/// The simulated kernel: listening sockets with a backlog queue, a descriptor
+/// table with a limit (so EMFILE happens for real), connected stream sockets with
+/// in-memory byte streams in both directions, peer close and reset, and injected
+/// accept errors of every class of SEMANTICS.md section 6.
+///
+/// Descriptors are named by handles that carry a generation (fd | generation << 32),
+/// so closing a descriptor twice or using it after close is caught even when the
+/// number has been reused: such a misuse fails the world's checks.
+///
+/// Client ends of connections live on a simulated remote host: they hold no
+/// descriptor. Endpoints are never freed while the world lives, so a callback that
+/// names one can never touch another.
 #pragma once
 
 #include <array>
@@ -40,8 +41,8 @@ inline constexpr std::size_t unix_name_bytes_max = 107;
 
 struct io_result {
     std::size_t bytes = 0;
-    int error = 0;     // EAGAIN: nothing yet; ECONNRESET, EBADF, ...
-    bool eof = false;  // the peer shut down and everything it sent was read
+    int error = 0;     ///< EAGAIN: nothing yet; ECONNRESET, EBADF, ...
+    bool eof = false;  ///< the peer shut down and everything it sent was read
 };
 
 /// Bytes consumed from the front: an offset instead of erasing, so a long queue
@@ -75,22 +76,22 @@ private:
 struct byte_pipe {
     std::string bytes;
     std::size_t head = 0;
-    bool eof = false;  // after the bytes, end of stream
-    int error = 0;     // ECONNRESET once the peer reset the connection
+    bool eof = false;  ///< after the bytes, end of stream
+    int error = 0;     ///< ECONNRESET once the peer reset the connection
     [[nodiscard]] std::size_t size() const { return bytes.size() - head; }
 };
 
 struct endpoint {
     std::uint32_t peer = nil;
     byte_pipe in;
-    byte_queue outbox;  // sent by the owner, not yet taken by the peer (the send buffer)
+    byte_queue outbox;  ///< sent by the owner, not yet taken by the peer (the send buffer)
     std::string address;
-    std::uint32_t fd = nil;  // server ends hold a descriptor once accepted
-    bool closed = false;     // its owner closed it
+    std::uint32_t fd = nil;  ///< server ends hold a descriptor once accepted
+    bool closed = false;     ///< its owner closed it
     bool write_shut = false;
     bool eof_sent = false;
-    int send_error = 0;             // why the send buffer could not be delivered
-    std::uint64_t op_sequence = 0;  // lets a timeout tell its read from later ones
+    int send_error = 0;             ///< why the send buffer could not be delivered
+    std::uint64_t op_sequence = 0;  ///< lets a timeout tell its read from later ones
     std::function<void()> on_readable;
     std::function<void()> on_writable;
     std::function<void()> on_outbox_empty;
@@ -109,7 +110,8 @@ struct kernel_stats {
     std::uint64_t emfile = 0;
     std::uint64_t resets = 0;
     std::uint64_t spurious_wakeups = 0;
-    std::uint64_t partial_writes = 0;  // writes cut short (fault_config::partial_write_per_million)
+    std::uint64_t partial_writes =
+        0;  ///< writes cut short (fault_config::partial_write_per_million)
     /// Injected accept errors, by core::accept_error_class.
     std::array<std::uint64_t, core::accept_error_class_count> injected{};
 };
@@ -126,7 +128,7 @@ public:
 
     struct listen_result {
         socket_handle handle = 0;
-        std::string address;  // with the port filled in when it was 0
+        std::string address;  ///< with the port filled in when it was 0
         int error = 0;
     };
     /// "host:port" (port 0: chosen by the kernel), "unix:PATH" or "unix:@NAME". Fails
@@ -201,7 +203,7 @@ private:
     struct listener {
         std::string address;
         std::uint32_t backlog = 0;
-        std::deque<std::uint32_t> queue;  // server endpoints, connection order
+        std::deque<std::uint32_t> queue;  ///< server endpoints, connection order
         bool open = true;
         std::function<void()> on_readable;
     };
@@ -222,13 +224,13 @@ private:
     world& world_;
     kernel_config config_;
     fault_config faults_;
-    prng write_faults_;  // partial writes: a stream of the kernel's own
+    prng write_faults_;  ///< partial writes: a stream of the kernel's own
     kernel_stats stats_;
     std::vector<fd_entry> fds_;
     std::uint32_t fds_in_use_ = 0;
-    std::deque<endpoint> endpoints_;  // a deque: references stay valid as it grows
+    std::deque<endpoint> endpoints_;  ///< a deque: references stay valid as it grows
     std::vector<listener> listeners_;
-    std::map<std::string, std::uint32_t> bound_;  // address -> listener index
+    std::map<std::string, std::uint32_t> bound_;  ///< address -> listener index
     std::deque<int> scripted_accept_errors_;
     std::uint32_t next_port_ = 40000;
     std::uint32_t next_client_ = 1;

@@ -1,7 +1,8 @@
-// The simulator's only source of randomness. The standard library's engines are
-// portable but its distributions are not (libstdc++ and libc++ map the same bits
-// to different values), so decisions use integer arithmetic of our own: a run
-// then replays bit for bit from its seed on any compiler.
+/// @file
+/// The simulator's only source of randomness. The standard library's engines are
+/// portable but its distributions are not (libstdc++ and libc++ map the same bits
+/// to different values), so decisions use integer arithmetic of our own: a run
+/// then replays bit for bit from its seed on any compiler.
 #pragma once
 
 #include <cstdint>

@@ -1,16 +1,17 @@
-// A berth server in the simulated world: the engine every backend runs
-// (berth/engine/server.hpp) over the simulated kernel, in virtual time. The handler
-// is the portable one, the very function an application hands to Asio or libuv:
-//
-//   berth::task<> shout(berth::address peer, berth::reader& r, berth::writer& w);
-//   sim::server s = sim::server::create(world, "127.0.0.1:0", opts, shout);
-//
-// The `raise` policy and fatal accept errors propagate out of world::step()/run();
-// hooks, completions and notices run as later world events. Everything else is
-// berth::basic_server's.
-//
-// Lifetime: the world keeps the server until the world ends. Thread safety: the
-// world is single-threaded; so is the server.
+/// @file
+/// A berth server in the simulated world: the engine every backend runs
+/// (berth/engine/server.hpp) over the simulated kernel, in virtual time. The handler
+/// is the portable one, the very function an application hands to Asio or libuv:
+///
+///   berth::task<> shout(berth::address peer, berth::reader& r, berth::writer& w);
+///   sim::server s = sim::server::create(world, "127.0.0.1:0", opts, shout);
+///
+/// The `raise` policy and fatal accept errors propagate out of world::step()/run();
+/// hooks, completions and notices run as later world events. Everything else is
+/// berth::basic_server's.
+///
+/// Lifetime: the world keeps the server until the world ends. Thread safety: the
+/// world is single-threaded; so is the server.
 #pragma once
 
 #include <cstdint>

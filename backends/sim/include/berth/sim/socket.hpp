@@ -1,6 +1,7 @@
-// A connected simulated socket, as handlers (create_sock) and clients use it. A
-// cheap handle: copies name the same socket. Every operation that may wait is an
-// awaitable for a sim::task; it completes from the world's event loop.
+/// @file
+/// A connected simulated socket, as handlers (create_sock) and clients use it. A
+/// cheap handle: copies name the same socket. Every operation that may wait is an
+/// awaitable for a sim::task; it completes from the world's event loop.
 #pragma once
 
 #include <coroutine>
@@ -18,13 +19,13 @@ using core::time_ns;
 
 struct read_result {
     std::string data;
-    int error = 0;     // ECONNRESET, EBADF (closed locally), ...
-    bool eof = false;  // the peer shut down: nothing more will come
+    int error = 0;     ///< ECONNRESET, EBADF (closed locally), ...
+    bool eof = false;  ///< the peer shut down: nothing more will come
 };
 
 struct line_result {
-    std::optional<std::string> line;  // without its '\n'; empty optional at the end
-    int error = 0;                    // why the stream ended, when it was not a clean end
+    std::optional<std::string> line;  ///< without its '\n'; empty optional at the end
+    int error = 0;                    ///< why the stream ended, when it was not a clean end
     bool timed_out = false;
 };
 
@@ -32,7 +33,7 @@ struct exact_result {
     /// Exactly the bytes asked for; an empty optional when the stream ended first
     /// (the bytes short of the count are taken and dropped).
     std::optional<std::string> bytes;
-    int error = 0;  // why the stream ended, when it was not a clean end
+    int error = 0;  ///< why the stream ended, when it was not a clean end
 };
 
 class socket {
@@ -63,7 +64,7 @@ public:
     struct line_awaitable {
         world* w;
         std::uint32_t id;
-        time_ns timeout_ns;  // < 0: none
+        time_ns timeout_ns;  ///< < 0: none
         line_result result;
         std::coroutine_handle<> waiting;
         [[nodiscard]] bool await_ready();

@@ -1,7 +1,8 @@
-// Swarm testing: one seed picks the fault knobs, the server's options, the clients
-// and what they do, and when close is called; the run then checks everything the
-// world checks after every step, and ends with a liveness phase (faults off, the
-// server closed, everything must wind down within a bound).
+/// @file
+/// Swarm testing: one seed picks the fault knobs, the server's options, the clients
+/// and what they do, and when close is called; the run then checks everything the
+/// world checks after every step, and ends with a liveness phase (faults off, the
+/// server closed, everything must wind down within a bound).
 #pragma once
 
 #include <array>
@@ -17,21 +18,21 @@
 namespace berth::sim {
 
 enum class client_action : std::uint8_t {
-    echo,   // sends a line, may read the echo
-    sleep,  // asks the handler to pause
-    pause,  // the client itself waits
-    quit,   // asks the handler to finish; the client then closes
-    fail,   // asks the handler to fail
-    flood,  // sends lines whose echoes it never reads, then holds the connection
-    close,  // closes early
-    reset,  // resets the connection
+    echo,   ///< sends a line, may read the echo
+    sleep,  ///< asks the handler to pause
+    pause,  ///< the client itself waits
+    quit,   ///< asks the handler to finish; the client then closes
+    fail,   ///< asks the handler to fail
+    flood,  ///< sends lines whose echoes it never reads, then holds the connection
+    close,  ///< closes early
+    reset,  ///< resets the connection
 };
 
 [[nodiscard]] const char* to_string(client_action a);
 
 struct client_step {
     client_action action = client_action::echo;
-    std::uint32_t amount = 0;  // ms for sleep/pause/flood hold, lines for flood
+    std::uint32_t amount = 0;  ///< ms for sleep/pause/flood hold, lines for flood
 };
 
 struct client_plan {
@@ -46,7 +47,7 @@ struct swarm_plan {
     core::options opts;
     bool stream_form = false;
     bool call_hook_throws = false;
-    time_ns close_at_ns = -1;  // -1: not before the liveness phase
+    time_ns close_at_ns = -1;  ///< -1: not before the liveness phase
     bool close_existing = false;
     bool liveness_close_existing = false;
     std::vector<time_ns> drop_toggles_ns;
@@ -60,15 +61,15 @@ struct swarm_plan {
 
 struct run_stats {
     std::uint64_t steps = 0;
-    std::uint64_t events = 0;  // events handled by the core
+    std::uint64_t events = 0;  ///< events handled by the core
     std::uint64_t accepted = 0;
-    std::uint64_t dropped = 0;  // drop mode, shedding, closed after close
+    std::uint64_t dropped = 0;  ///< drop mode, shedding, closed after close
     std::uint64_t handler_ok = 0;
     std::uint64_t handler_errors = 0;
     std::array<std::uint64_t, core::accept_error_class_count> accept_errors{};
     std::uint64_t back_off_pauses = 0;
     std::uint64_t closes = 0;
-    std::uint64_t raised = 0;  // errors propagated out of the world's run
+    std::uint64_t raised = 0;  ///< errors propagated out of the world's run
     std::uint64_t clients = 0;
     std::uint64_t connects_failed = 0;
 
@@ -76,16 +77,16 @@ struct run_stats {
 };
 
 struct run_options {
-    bool record = false;       // keep the trace's records (text, Chrome JSON)
-    bool step_hashes = false;  // keep the hash after every step
+    bool record = false;       ///< keep the trace's records (text, Chrome JSON)
+    bool step_hashes = false;  ///< keep the hash after every step
 };
 
 struct run_result {
     bool ok = true;
-    std::string failure;  // what failed, when !ok
+    std::string failure;  ///< what failed, when !ok
     std::uint64_t trace_hash = 0;
     run_stats stats;
-    sim::trace trace;  // records / step hashes only when asked for
+    sim::trace trace;  ///< records / step hashes only when asked for
 };
 
 /// Runs one seed's world to its end. Never throws for a failure of the checks:

@@ -1,5 +1,6 @@
-// The simulator's clients and handlers are berth::task coroutines, the type every
-// backend's handlers are (berth/task.hpp); sim::task is the same type.
+/// @file
+/// The simulator's clients and handlers are berth::task coroutines, the type every
+/// backend's handlers are (berth/task.hpp); sim::task is the same type.
 #pragma once
 
 #include "berth/task.hpp"

@@ -1,6 +1,7 @@
-// What happened in a run, as numbers. Every record feeds a running hash, so
-// two runs of the same seed can be compared cheaply; records are kept only when
-// asked (a text dump, or Chrome's Trace Event format for Perfetto).
+/// @file
+/// What happened in a run, as numbers. Every record feeds a running hash, so
+/// two runs of the same seed can be compared cheaply; records are kept only when
+/// asked (a text dump, or Chrome's Trace Event format for Perfetto).
 #pragma once
 
 #include <cstdint>
@@ -14,41 +15,41 @@ namespace berth::sim {
 using core::time_ns;
 
 enum class trace_kind : std::uint8_t {
-    step,               // a = step number
-    connect,            // a = client endpoint
-    connect_queued,     // a = client endpoint, b = queue length after
-    connect_overflow,   // a = client endpoint, b = attempt
-    connect_failed,     // a = client endpoint, b = errno
-    listener_readable,  // a = queue length
-    accept_batch,       // a = max_sockets, b = shed
-    accepted,           // a = descriptor handle
-    accept_error,       // a = errno, b = injected
+    step,               ///< a = step number
+    connect,            ///< a = client endpoint
+    connect_queued,     ///< a = client endpoint, b = queue length after
+    connect_overflow,   ///< a = client endpoint, b = attempt
+    connect_failed,     ///< a = client endpoint, b = errno
+    listener_readable,  ///< a = queue length
+    accept_batch,       ///< a = max_sockets, b = shed
+    accepted,           ///< a = descriptor handle
+    accept_error,       ///< a = errno, b = injected
     batch_done,         //
-    handler_start,      // a = connection key, b = descriptor handle
-    handler_end,        // a = connection key, b = 1 if it failed
-    socket_close,       // a = connection key, b = handler started
-    socket_closed,      // a = connection key
-    dropped_close,      // a = descriptor handle
+    handler_start,      ///< a = connection key, b = descriptor handle
+    handler_end,        ///< a = connection key, b = 1 if it failed
+    socket_close,       ///< a = connection key, b = handler started
+    socket_closed,      ///< a = connection key
+    dropped_close,      ///< a = descriptor handle
     listener_close,     //
     listener_closed,    //
-    release,            // a = connection key, b = outcome, c = policy
-    notice,             // a = notice kind, b = errno
-    raised,             // a = 1 handler error, 2 accept error, 3 call hook threw
-    close_called,       // a = close_existing_connections
-    drop_set,           // a = on
+    release,            ///< a = connection key, b = outcome, c = policy
+    notice,             ///< a = notice kind, b = errno
+    raised,             ///< a = 1 handler error, 2 accept error, 3 call hook threw
+    close_called,       ///< a = close_existing_connections
+    drop_set,           ///< a = on
     complete_close,     //
     complete_handlers,  //
-    listener_wait,      // wait_readable
-    shed,               // a socket of a shed batch, closed at once
-    buffered,           // a = connection key, b = bytes the handler wrote
-    flushed,            // a = connection key, b = bytes the kernel took
-    write_failed,       // a = connection key, b = errno
-    extra_completion,   // a = connection key
+    listener_wait,      ///< wait_readable
+    shed,               ///< a socket of a shed batch, closed at once
+    buffered,           ///< a = connection key, b = bytes the handler wrote
+    flushed,            ///< a = connection key, b = bytes the kernel took
+    write_failed,       ///< a = connection key, b = errno
+    extra_completion,   ///< a = connection key
     timer_fired,        //
-    reserve,            // a = 0 action (b = hold 1 / release 0), 1 reported (b = held)
-    counters,           // a = num_connections, b = descriptors in use, c = listen queue
-    client_done,        // a = client number, b = outcome code
-    fault,              // a = fault kind code, b = errno or detail
+    reserve,            ///< a = 0 action (b = hold 1 / release 0), 1 reported (b = held)
+    counters,           ///< a = num_connections, b = descriptors in use, c = listen queue
+    client_done,        ///< a = client number, b = outcome code
+    fault,              ///< a = fault kind code, b = errno or detail
 };
 
 [[nodiscard]] const char* to_string(trace_kind kind);

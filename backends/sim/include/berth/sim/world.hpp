@@ -1,7 +1,8 @@
-// The simulated world: one virtual clock, one event queue ordered by (time,
-// sequence number), one simulated kernel, and the servers and client tasks that
-// live in it. Nothing here reads the real clock, starts a thread or iterates an
-// unordered container, so a run is a pure function of its seed and configuration.
+/// @file
+/// The simulated world: one virtual clock, one event queue ordered by (time,
+/// sequence number), one simulated kernel, and the servers and client tasks that
+/// live in it. Nothing here reads the real clock, starts a thread or iterates an
+/// unordered container, so a run is a pure function of its seed and configuration.
 #pragma once
 
 #include <chrono>
@@ -54,8 +55,8 @@ struct world_config {
 };
 
 struct connect_result {
-    std::optional<socket> sock;  // set when the connection was established
-    int error = 0;               // errno when it was not
+    std::optional<socket> sock;  ///< set when the connection was established
+    int error = 0;               ///< errno when it was not
 };
 
 class world final : private berth::detail::task_scheduler {
@@ -176,10 +177,10 @@ private:
     time_ns now_ns_ = 0;
     std::uint64_t sequence_ = 0;
     std::uint64_t steps_ = 0;
-    std::vector<event_key> queue_;  // a binary heap under `later`
+    std::vector<event_key> queue_;  ///< a binary heap under `later`
     std::vector<std::function<void()>> actions_;
-    std::vector<std::uint64_t> action_sequences_;  // the sequence of each slot's event
-    std::size_t live_events_ = 0;                  // scheduled and not cancelled
+    std::vector<std::uint64_t> action_sequences_;  ///< the sequence of each slot's event
+    std::size_t live_events_ = 0;                  ///< scheduled and not cancelled
     std::vector<std::uint32_t> free_actions_;
     std::vector<prng> streams_;
     sim::trace trace_;

@@ -1,7 +1,8 @@
-// How a native libuv handler ends: it is handed a `completion` and calls finish()
-// or fail() once, from the loop's thread, whenever its work is over (libuv handlers
-// return before their I/O is done, so returning means nothing). A second call is
-// an `extra_completion` notice, nothing more.
+/// @file
+/// How a native libuv handler ends: it is handed a `completion` and calls finish()
+/// or fail() once, from the loop's thread, whenever its work is over (libuv handlers
+/// return before their I/O is done, so returning means nothing). A second call is
+/// an `extra_completion` notice, nothing more.
 #pragma once
 
 #include <exception>

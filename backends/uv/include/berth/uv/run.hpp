@@ -1,17 +1,18 @@
-// Where the `raise` policy and fatal accept errors come out on libuv. A libuv
-// callback must never throw (the exception would cross libuv's C frames), so a
-// server keeps the error with its loop and stops the loop; `run` rethrows it.
-//
-// Two ways to receive errors, per loop:
-//   - call berth::uv::run(loop) instead of uv_run(loop): it returns as uv_run
-//     does, or throws the first error raised on that loop (call it again to go on);
-//   - or, for an application that calls uv_run itself, set a loop-level error
-//     callback with set_loop_error_handler: errors go to it (from a deferred
-//     callback on the loop, never from inside a server call), and the loop is not
-//     stopped.
-//
-// Thread safety: the functions may be called from any thread, but errors of a
-// loop are raised on that loop's thread, and `run` must be called there.
+/// @file
+/// Where the `raise` policy and fatal accept errors come out on libuv. A libuv
+/// callback must never throw (the exception would cross libuv's C frames), so a
+/// server keeps the error with its loop and stops the loop; `run` rethrows it.
+///
+/// Two ways to receive errors, per loop:
+///   - call berth::uv::run(loop) instead of uv_run(loop): it returns as uv_run
+///     does, or throws the first error raised on that loop (call it again to go on);
+///   - or, for an application that calls uv_run itself, set a loop-level error
+///     callback with set_loop_error_handler: errors go to it (from a deferred
+///     callback on the loop, never from inside a server call), and the loop is not
+///     stopped.
+///
+/// Thread safety: the functions may be called from any thread, but errors of a
+/// loop are raised on that loop's thread, and `run` must be called there.
 #pragma once
 
 #include <exception>

@@ -1,41 +1,42 @@
-// A berth TCP (or Unix-domain) server on a libuv loop the application owns: the
-// engine every backend runs (berth/engine/server.hpp) over libuv. Three handler
-// forms:
-//
-//   - create: the portable `berth::task<>(address, berth::reader&, berth::writer&)`,
-//     the same function that runs on Asio and in the simulator;
-//   - create_sock: the portable `berth::task<>(address, berth::stream&)`;
-//   - create_sock with a native handler, `void(address, uv_stream_t*, completion)`:
-//     libuv callbacks on the connected stream (a uv_tcp_t or uv_pipe_t), for code
-//     written against libuv. It ends by calling completion::finish() or fail();
-//     an exception thrown synchronously from it is a failure.
-//
-// A portable handler fails by throwing. The error policy sees the error: `call`
-// passes it to server_hooks::on_handler_error; `raise` raises it on the loop
-// (berth/uv/run.hpp: out of berth::uv::run, or to the loop's error handler).
-//
-// Accepting goes through a uv_poll_t on the listening socket and berth::posix's
-// non-blocking accept, then uv_tcp_open / uv_pipe_open per socket; never uv_listen,
-// whose accept behaviour and error reporting differ between libuv versions.
-//
-// The native form's stream belongs to the server: the handler may read, write and
-// shut it down, but must not uv_close it, and must stop using it once it has
-// completed. When the server closes a connection whose native handler is still
-// running (close_existing_connections), it shuts the socket down first: the
-// handler's read callback sees UV_EOF and its writes fail, and the handle is closed
-// once the handler completes (or after final_flush_timeout at the latest). libuv
-// calls no read callback when a handle is closed, so closing at once would leave a
-// reading handler waiting forever.
-//
-// Thread safety:
-//   Distinct objects: Safe.
-//   Shared objects: Unsafe.
-// Everything runs on the loop's thread; every call must be made there.
-//
-// Lifetime: `server` is a handle; copies share one server. The server lives on
-// while it listens or has connections, even when every handle is gone; close it
-// to stop it. Once closed and its handlers finished, it closes its own libuv
-// handles, so that uv_run returns and uv_loop_close succeeds.
+/// @file
+/// A berth TCP (or Unix-domain) server on a libuv loop the application owns: the
+/// engine every backend runs (berth/engine/server.hpp) over libuv. Three handler
+/// forms:
+///
+///   - create: the portable `berth::task<>(address, berth::reader&, berth::writer&)`,
+///     the same function that runs on Asio and in the simulator;
+///   - create_sock: the portable `berth::task<>(address, berth::stream&)`;
+///   - create_sock with a native handler, `void(address, uv_stream_t*, completion)`:
+///     libuv callbacks on the connected stream (a uv_tcp_t or uv_pipe_t), for code
+///     written against libuv. It ends by calling completion::finish() or fail();
+///     an exception thrown synchronously from it is a failure.
+///
+/// A portable handler fails by throwing. The error policy sees the error: `call`
+/// passes it to server_hooks::on_handler_error; `raise` raises it on the loop
+/// (berth/uv/run.hpp: out of berth::uv::run, or to the loop's error handler).
+///
+/// Accepting goes through a uv_poll_t on the listening socket and berth::posix's
+/// non-blocking accept, then uv_tcp_open / uv_pipe_open per socket; never uv_listen,
+/// whose accept behaviour and error reporting differ between libuv versions.
+///
+/// The native form's stream belongs to the server: the handler may read, write and
+/// shut it down, but must not uv_close it, and must stop using it once it has
+/// completed. When the server closes a connection whose native handler is still
+/// running (close_existing_connections), it shuts the socket down first: the
+/// handler's read callback sees UV_EOF and its writes fail, and the handle is closed
+/// once the handler completes (or after final_flush_timeout at the latest). libuv
+/// calls no read callback when a handle is closed, so closing at once would leave a
+/// reading handler waiting forever.
+///
+/// Thread safety:
+///   Distinct objects: Safe.
+///   Shared objects: Unsafe.
+/// Everything runs on the loop's thread; every call must be made there.
+///
+/// Lifetime: `server` is a handle; copies share one server. The server lives on
+/// while it listens or has connections, even when every handle is gone; close it
+/// to stop it. Once closed and its handlers finished, it closes its own libuv
+/// handles, so that uv_run returns and uv_loop_close succeeds.
 #pragma once
 
 #include <functional>
