@@ -10,7 +10,7 @@ namespace berth::core {
 /// docs/architecture.md. The core returns it instead of throwing, and the state is
 /// exactly as before the call.
 enum class event_error : std::uint8_t {
-    none = 0,
+    none = 0,                      ///< the event was accepted
     time_went_backwards,           ///< `now_ns` is earlier than the previous event's
     readable_not_awaited,          ///< listener_readable without an outstanding wait_readable
     accept_not_requested,          ///< socket_accepted / accept_failed outside an accept_batch
@@ -29,6 +29,8 @@ enum class event_error : std::uint8_t {
 };
 
 /// A sentence naming what was wrong, for error messages and logs.
+/// @param error the refusal to describe; `none` gives "no error".
+/// @return a static string, valid for the life of the program.
 [[nodiscard]] const char* to_string(event_error error);
 
 }  // namespace berth::core
