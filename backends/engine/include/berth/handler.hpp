@@ -27,6 +27,9 @@ using reader_writer_handler = std::function<task<>(address peer, reader& r, writ
 /// The `create_sock` form: the connection's byte stream.
 using stream_handler = std::function<task<>(address peer, stream& s)>;
 
+/// The user's functions besides the handler. The server keeps its own copy (a
+/// move) for its whole life; each function runs posted on the server's loop, never
+/// inside a call of the user's.
 struct server_hooks {
     /// The `call` policy's function (required with error_policy::call). It runs on
     /// the server's loop, later, after the connection's slot is free. If it throws,

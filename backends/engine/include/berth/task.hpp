@@ -28,6 +28,8 @@
 
 namespace berth {
 
+/// A lazily started coroutine yielding `T` (see the file's description).
+/// @tparam T the value `co_return` gives and `co_await` yields; void for none.
 template <typename T = void>
 class task;
 
@@ -97,15 +99,28 @@ struct promise<void> : promise_base {
 
 }  // namespace detail
 
+/// A task owns its coroutine frame: destroying the task destroys the frame, so a
+/// task must outlive its run (an awaiting parent's frame, or the server's
+/// connection, holds it). Move-only. Not thread safe: resumed only by its scheduler.
 template <typename T>
 class [[nodiscard]] task {
 public:
+    /// What makes a function returning task<T> a coroutine.
     using promise_type = detail::promise<T>;
+    /// The handle of the frame the task owns.
     using handle_type = std::coroutine_handle<promise_type>;
 
+    /// An empty task: not valid(), owns no frame.
     task() = default;
+    /// Takes ownership of the frame `h` (what the promise does).
+    /// @param h a suspended coroutine of this promise type.
     explicit task(handle_type h) : handle_(h) {}
+    /// Takes `other`'s frame; `other` is left empty.
+    /// @param other the task moved from.
     task(task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+    /// Destroys this task's frame, if any, and takes `other`'s.
+    /// @param other the task moved from; left empty.
+    /// @return `*this`.
     task& operator=(task&& other) noexcept {
         if (this != &other) {
             reset();
@@ -115,9 +130,13 @@ public:
     }
     task(const task&) = delete;
     task& operator=(const task&) = delete;
+    /// Destroys the frame, suspended or done; a running child is never destroyed, as
+    /// its parent is suspended on it.
     ~task() { reset(); }
 
+    /// Whether the task owns a frame.
     [[nodiscard]] bool valid() const { return static_cast<bool>(handle_); }
+    /// Whether its coroutine has reached its end (returned or failed).
     [[nodiscard]] bool done() const { return handle_ && handle_.done(); }
     /// The exception the task ended with, if any. Precondition: done().
     [[nodiscard]] std::exception_ptr error() const {
@@ -126,7 +145,11 @@ public:
     }
 
     /// Starts a root task: it runs until its first suspension. `observer` hears when
-    /// it ends; `scheduler` resumes what it sleeps on.
+    /// it ends; `scheduler` resumes what it sleeps on. Precondition: valid(), not
+    /// done(), never started.
+    /// @param observer told, from inside the final suspension, that the task ended;
+    ///   may be null. Must outlive the task's run.
+    /// @param scheduler resumes sleeps and operations; must outlive the task's run.
     void start(detail::task_observer* observer, detail::task_scheduler* scheduler) {
         BERTH_ASSERT(handle_ && !handle_.done());
         handle_.promise().observer = observer;
@@ -135,7 +158,13 @@ public:
     }
 
     // Awaiting a task runs it to its end, then yields its value or rethrows.
+
+    /// Always suspends: the child starts in await_suspend.
     [[nodiscard]] bool await_ready() const noexcept { return false; }
+    /// Transfers to the child, which inherits the parent's scheduler and resumes the
+    /// parent at its end.
+    /// @param parent the awaiting coroutine.
+    /// @return the child's handle.
     template <typename P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
         handle_.promise().continuation = parent;
@@ -144,6 +173,8 @@ public:
         }
         return handle_;
     }
+    /// @return the child's value.
+    /// @throws whatever the child threw.
     T await_resume() {
         promise_type& p = handle_.promise();
         if (p.error) std::rethrow_exception(p.error);
@@ -171,11 +202,17 @@ inline task<void> detail::promise<void>::get_return_object() {
 /// `co_await sleep_for(d)` suspends the calling task for `d` (virtual time in the
 /// simulator). Precondition: awaited in a berth::task started by a server or a
 /// simulated world, not in a foreign coroutine type.
+/// Thread safety: as the task's. A negative duration is zero: the task is resumed
+/// on a later turn of the loop, never inside the co_await.
 class sleep_for {
 public:
+    /// @param duration how long to sleep.
     explicit sleep_for(std::chrono::nanoseconds duration) : duration_(duration) {}
 
+    /// Always suspends, even for zero.
     [[nodiscard]] bool await_ready() const noexcept { return false; }
+    /// Asks the task's scheduler to resume it once the duration has passed.
+    /// @param h the sleeping task.
     template <typename P>
     void await_suspend(std::coroutine_handle<P> h) const {
         static_assert(std::is_base_of_v<detail::promise_base, P>,
@@ -186,6 +223,7 @@ public:
                                        ? std::chrono::nanoseconds::zero()
                                        : duration_);
     }
+    /// Nothing to yield.
     void await_resume() const noexcept {}
 
 private:

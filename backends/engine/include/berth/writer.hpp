@@ -43,13 +43,21 @@ private:
 
 }  // namespace detail
 
+/// The buffered writer of a connection. Never throws: a write beyond the limits
+/// fails the connection instead, with a writer_error the error policy sees.
 class writer {
 public:
+    /// The server makes one per `create` connection; a handler never needs to.
+    /// @param c the connection; must outlive the writer.
     explicit writer(engine::connection& c) : connection_(&c) {}
 
     /// Appends `data` to the buffer; returns at once.
+    /// @param data copied before the call returns.
     void write(std::string_view data);
     /// Waits until the kernel has taken everything written so far.
+    /// @return an awaitable yielding true once it has, false when the writer stopped
+    ///   first; completes without suspending when nothing waits, else the handler is
+    ///   resumed later from the server's loop.
     [[nodiscard]] detail::flush_operation flushed();
 
     /// Bytes written and not yet taken by the kernel.
