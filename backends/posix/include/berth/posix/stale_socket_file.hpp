@@ -7,6 +7,7 @@
 
 namespace berth::posix {
 
+/// What remove_stale_socket_file found, and did.
 enum class stale_check : std::uint8_t {
     absent,        ///< nothing at the path
     not_a_socket,  ///< a regular file, directory, ...: never removed
@@ -19,8 +20,14 @@ enum class stale_check : std::uint8_t {
 /// to it is refused, which means no process listens on it any more. Anything else
 /// is left alone. A server that binds the path between the probe and the removal
 /// loses its file: the window is a few system calls, and the option is opt-in.
+/// Blocks for the probe's connect(2), which a Unix socket answers at once.
+/// @param path the socket file's path.
+/// @return what was found; `removed` only when the file is gone.
 [[nodiscard]] stale_check remove_stale_socket_file(const std::string& path);
 
+/// The enumerator's name ("not_a_socket").
+/// @param check the value to name.
+/// @return a static string, valid for the life of the program.
 [[nodiscard]] const char* to_string(stale_check check);
 
 }  // namespace berth::posix
