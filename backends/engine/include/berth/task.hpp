@@ -173,8 +173,8 @@ public:
         }
         return handle_;
     }
+    /// Rethrows what the child threw, if it failed.
     /// @return the child's value.
-    /// @throws whatever the child threw.
     T await_resume() {
         promise_type& p = handle_.promise();
         if (p.error) std::rethrow_exception(p.error);

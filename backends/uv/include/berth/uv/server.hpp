@@ -51,23 +51,53 @@
 
 namespace berth::uv {
 
-/// The native create_sock form.
+/// The native create_sock form; see the file's description for who owns the stream.
 using native_handler =
     std::function<void(const address& peer, uv_stream_t* stream, completion done)>;
 
+/// A handle to a server on a libuv loop (see the file's description for thread
+/// safety and lifetime). Its close callbacks (callback_server) run from the loop,
+/// never inside the call.
 class server : public callback_server {
 public:
     /// Validates `opts` before opening anything (creation_error), then binds and
     /// listens as `spec` says (listen_error, nothing left open), then starts
     /// accepting on `loop`. `opts.max_connections` left unset means the default: 90%
     /// of the soft descriptor limit (an explicit 0 is refused). `opts.on_handler_error`
-    /// is required.
+    /// is required. Call it on the loop's thread.
+    /// @param loop must outlive the server: run it until the server's handles are
+    ///   closed (after close and handlers_finished) before uv_loop_close.
+    /// @param spec where to listen; a socket it supplies becomes the server's.
+    /// @param opts copied.
+    /// @param handler called on the loop for each connection; kept for the server's
+    ///   life.
+    /// @param hooks kept for the server's life.
+    /// @return a handle; the server runs on whether or not it is kept.
+    /// @throws creation_error refused options, a missing hook or an empty handler.
+    /// @throws listen_error the listening socket could not be created.
     [[nodiscard]] static server create(uv_loop_t* loop, const posix::listen_spec& spec,
                                        core::options opts, reader_writer_handler handler,
                                        server_hooks hooks = {});
+    /// create with the portable stream form.
+    /// @param loop as for create.
+    /// @param spec as for create.
+    /// @param opts as for create.
+    /// @param handler called on the loop for each connection with its stream.
+    /// @param hooks as for create.
+    /// @return a handle.
+    /// @throws creation_error, listen_error as create.
     [[nodiscard]] static server create_sock(uv_loop_t* loop, const posix::listen_spec& spec,
                                             core::options opts, stream_handler handler,
                                             server_hooks hooks = {});
+    /// create with the native form: libuv callbacks on the connected stream.
+    /// @param loop as for create.
+    /// @param spec as for create.
+    /// @param opts as for create.
+    /// @param handler called on the loop for each connection; it ends by calling
+    ///   its completion, and an exception thrown from the call itself is a failure.
+    /// @param hooks as for create.
+    /// @return a handle.
+    /// @throws creation_error, listen_error as create.
     [[nodiscard]] static server create_sock(uv_loop_t* loop, const posix::listen_spec& spec,
                                             core::options opts, native_handler handler,
                                             server_hooks hooks = {});
@@ -75,6 +105,7 @@ public:
     /// The native listening socket, -1 once closed. Accepting on it directly
     /// bypasses the server's limits and error policy.
     [[nodiscard]] int listening_socket() const;
+    /// The loop given at creation.
     [[nodiscard]] uv_loop_t* loop() const;
 
 private:
