@@ -26,21 +26,40 @@ namespace berth::sim {
 class world;
 using core::socket_handle;
 
+/// A handle to a server in a simulated world. Its close callbacks (callback_server)
+/// run as later world events, never inside the call.
 class server : public callback_server {
 public:
     /// `listen` is "HOST:PORT" (port 0: chosen by the simulated kernel),
-    /// "unix:PATH" or "unix:@NAME". `opts.max_connections` left unset means 90% of
-    /// the simulated descriptor limit. Throws creation_error before creating
-    /// anything if the options are refused, listen_error if the simulated kernel
-    /// refuses the address (EADDRINUSE, EMFILE).
+    /// "unix:PATH" or "unix:\@NAME". `opts.max_connections` left unset means 90% of
+    /// the simulated descriptor limit.
+    /// @param w the world; the server lives in it, and goes with it.
+    /// @param listen the address, as above.
+    /// @param opts copied.
+    /// @param handler the portable handler, called as a world event per connection.
+    /// @param hooks kept for the server's life.
+    /// @return a handle.
+    /// @throws creation_error before creating anything if the options are refused.
+    /// @throws listen_error "bind ADDRESS failed: EADDRINUSE (...)" or "socket ...
+    ///   failed: EMFILE (...)" if the simulated kernel refuses the address.
     [[nodiscard]] static server create(world& w, const std::string& listen, core::options opts,
                                        reader_writer_handler handler, server_hooks hooks = {});
+    /// create with the portable stream form.
+    /// @param w as for create.
+    /// @param listen as for create.
+    /// @param opts as for create.
+    /// @param handler called for each connection with its stream.
+    /// @param hooks as for create.
+    /// @return a handle.
+    /// @throws creation_error, listen_error as create.
     [[nodiscard]] static server create_sock(world& w, const std::string& listen, core::options opts,
                                             stream_handler handler, server_hooks hooks = {});
 
     /// Whether the close / handlers-finished completions are due (their callbacks
     /// run as later world events).
     [[nodiscard]] bool close_completed() const;
+    /// Whether the handlers-finished completion is due: the listener is closed and
+    /// no connection remains.
     [[nodiscard]] bool all_handlers_finished() const;
     /// The listening socket's simulated descriptor, 0 once closed. Accepting on it
     /// directly bypasses the limits and the error policy.

@@ -7,6 +7,7 @@
 
 namespace berth::sim {
 
+/// berth::task, under the simulator's name.
 using berth::task;
 
 }  // namespace berth::sim
