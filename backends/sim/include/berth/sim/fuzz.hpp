@@ -190,7 +190,7 @@ struct fuzz_client_report {
     bool closed_early = false;        ///< a close action ended its script
     bool closed_with_unread = false;  ///< it closed with received bytes unread (a reset)
     fuzz_client_end end = fuzz_client_end::none;  ///< how the server's stream ended
-    int end_error = 0;                            ///< end error: the errno
+    int end_error = 0;                            ///< with `end` error: the errno (ECONNRESET, ...)
     time_ns connected_ns = -1;                    ///< when its connect completed
     time_ns end_ns = -1;                          ///< when it saw the end
     time_ns done_ns = -1;                         ///< when its script was over
