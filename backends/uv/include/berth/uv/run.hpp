@@ -24,12 +24,12 @@ namespace berth::uv {
 
 /// uv_run(loop, mode), then rethrows the first error a server raised on `loop`
 /// during it (or before it, if none was collected yet). Errors pending on entry are
-/// thrown at once, without running the loop.
+/// thrown at once, without running the loop. What it throws is what was raised on
+/// `loop` first: a handler's error under `raise`, berth::accept_error, or what an
+/// on_handler_error hook threw. Call it on the loop's thread.
 /// @param loop the loop; its servers' errors are kept per loop.
 /// @param mode as uv_run's.
 /// @return uv_run's result.
-/// Throws whatever was raised on `loop` first: a handler's error under `raise`,
-/// berth::accept_error, or what an on_handler_error hook threw.
 int run(uv_loop_t* loop, uv_run_mode mode = UV_RUN_DEFAULT);
 
 /// Sends the errors raised on `loop` to `handler` instead of keeping them for
