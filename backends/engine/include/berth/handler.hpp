@@ -2,8 +2,10 @@
 /// What a user gives a server, the same on every backend: the handler, in one of
 /// two forms (SEMANTICS.md section 1), and the hooks.
 ///
+/// @code{.cpp}
 ///   berth::task<> echo(berth::address peer, berth::reader& r, berth::writer& w);  // create
 ///   berth::task<> raw(berth::address peer, berth::stream& s);                       // create_sock
+/// @endcode
 ///
 /// The same function goes to asio::server::create, uv::server::create and
 /// sim::server::create. A handler ends by returning (ok) or by throwing (an error:

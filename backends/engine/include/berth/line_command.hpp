@@ -4,6 +4,7 @@
 /// client drives it, so that "a blocked handler", "finish" and "fail" are the
 /// client's choice:
 ///
+/// @verbatim
 ///   any line   -> echoed back
 ///   quit       -> replies "bye", the handler finishes normally
 ///   fail       -> the handler fails with the error "fail requested"
@@ -13,6 +14,7 @@
 ///   read N     -> reads exactly N bytes (1 to read_bytes_max, newlines included:
 ///                 the reader's read-exactly in the create form), then answers
 ///                 "got N:<the bytes>"; the end of the stream first finishes it
+/// @endverbatim
 ///
 /// This is the parsing; berth/line_protocol.hpp serves the commands, on every backend.
 #pragma once

@@ -19,8 +19,8 @@
 /// batch's size.
 ///
 /// Thread safety:
-///   Distinct objects: Safe.
-///   Shared objects: Unsafe.
+///   - Distinct objects: Safe.
+///   - Shared objects: Unsafe.
 /// A server, its completions and its handlers run on the executor given to create.
 /// Every call on the server (and on a connection's stream, reader or writer) must be
 /// made from that executor: run its io_context on one thread, or, with a
@@ -89,7 +89,8 @@ public:
     /// @param handler called on `ex` for each connection with its stream.
     /// @param hooks as for create.
     /// @return a handle.
-    /// @throws creation_error, listen_error as create.
+    /// @throws creation_error as create.
+    /// @throws listen_error as create.
     [[nodiscard]] static server create_sock(const executor& ex, const posix::listen_spec& spec,
                                             core::options opts, stream_handler handler,
                                             server_hooks hooks = {});
@@ -102,7 +103,8 @@ public:
     ///   awaitable is the connection's error.
     /// @param hooks as for create.
     /// @return a handle.
-    /// @throws creation_error, listen_error as create.
+    /// @throws creation_error as create.
+    /// @throws listen_error as create.
     [[nodiscard]] static server create_sock(const executor& ex, const posix::listen_spec& spec,
                                             core::options opts, native_handler handler,
                                             server_hooks hooks = {});
@@ -113,7 +115,8 @@ public:
     /// @param handler as for create.
     /// @param hooks as for create.
     /// @return a handle.
-    /// @throws creation_error, listen_error as create.
+    /// @throws creation_error as create.
+    /// @throws listen_error as create.
     [[nodiscard]] static server create(boost::asio::io_context& ctx, const posix::listen_spec& spec,
                                        core::options opts, reader_writer_handler handler,
                                        server_hooks hooks = {}) {
@@ -126,7 +129,8 @@ public:
     /// @param handler as for create_sock.
     /// @param hooks as for create.
     /// @return a handle.
-    /// @throws creation_error, listen_error as create.
+    /// @throws creation_error as create.
+    /// @throws listen_error as create.
     [[nodiscard]] static server create_sock(boost::asio::io_context& ctx,
                                             const posix::listen_spec& spec, core::options opts,
                                             stream_handler handler, server_hooks hooks = {}) {
@@ -139,7 +143,8 @@ public:
     /// @param handler as for the native create_sock.
     /// @param hooks as for create.
     /// @return a handle.
-    /// @throws creation_error, listen_error as create.
+    /// @throws creation_error as create.
+    /// @throws listen_error as create.
     [[nodiscard]] static server create_sock(boost::asio::io_context& ctx,
                                             const posix::listen_spec& spec, core::options opts,
                                             native_handler handler, server_hooks hooks = {}) {

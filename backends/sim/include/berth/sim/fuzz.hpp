@@ -2,6 +2,7 @@
 /// Fuzz your own server: a simulated world built from a fuzzer's bytes, running your
 /// handler, with every check the simulator has and a predicate of your own.
 ///
+/// @code{.cpp}
 ///   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
 ///       static const berth::sim::fuzz_target target = [] {
 ///           berth::sim::fuzz_target t;
@@ -12,6 +13,7 @@
 ///       berth::sim::run_fuzzed_world_or_abort({data, size}, target);
 ///       return 0;
 ///   }
+/// @endcode
 ///
 /// The bytes decide (decode_fuzz_plan, with a small deterministic decoder of its own:
 /// any input is valid, and the same bytes always make the same world):

@@ -3,8 +3,10 @@
 /// (berth/engine/server.hpp) over the simulated kernel, in virtual time. The handler
 /// is the portable one, the very function an application hands to Asio or libuv:
 ///
+/// @code{.cpp}
 ///   berth::task<> shout(berth::address peer, berth::reader& r, berth::writer& w);
 ///   sim::server s = sim::server::create(world, "127.0.0.1:0", opts, shout);
+/// @endcode
 ///
 /// The `raise` policy and fatal accept errors propagate out of world::step()/run();
 /// hooks, completions and notices run as later world events. Everything else is
@@ -51,7 +53,8 @@ public:
     /// @param handler called for each connection with its stream.
     /// @param hooks as for create.
     /// @return a handle.
-    /// @throws creation_error, listen_error as create.
+    /// @throws creation_error as create.
+    /// @throws listen_error as create.
     [[nodiscard]] static server create_sock(world& w, const std::string& listen, core::options opts,
                                             stream_handler handler, server_hooks hooks = {});
 

@@ -29,8 +29,8 @@
 /// reading handler waiting forever.
 ///
 /// Thread safety:
-///   Distinct objects: Safe.
-///   Shared objects: Unsafe.
+///   - Distinct objects: Safe.
+///   - Shared objects: Unsafe.
 /// Everything runs on the loop's thread; every call must be made there.
 ///
 /// Lifetime: `server` is a handle; copies share one server. The server lives on
@@ -85,7 +85,8 @@ public:
     /// @param handler called on the loop for each connection with its stream.
     /// @param hooks as for create.
     /// @return a handle.
-    /// @throws creation_error, listen_error as create.
+    /// @throws creation_error as create.
+    /// @throws listen_error as create.
     [[nodiscard]] static server create_sock(uv_loop_t* loop, const posix::listen_spec& spec,
                                             core::options opts, stream_handler handler,
                                             server_hooks hooks = {});
@@ -97,7 +98,8 @@ public:
     ///   its completion, and an exception thrown from the call itself is a failure.
     /// @param hooks as for create.
     /// @return a handle.
-    /// @throws creation_error, listen_error as create.
+    /// @throws creation_error as create.
+    /// @throws listen_error as create.
     [[nodiscard]] static server create_sock(uv_loop_t* loop, const posix::listen_spec& spec,
                                             core::options opts, native_handler handler,
                                             server_hooks hooks = {});
