@@ -59,8 +59,10 @@ using socket = boost::asio::generic::stream_protocol::socket;
 /// it until its awaitable ends, and must not close it.
 using native_handler = std::function<boost::asio::awaitable<void>(address peer, socket& sock)>;
 
-/// A handle to a server on an Asio executor (see the file's description for
-/// thread safety and lifetime).
+/// A handle to a server on an Asio executor. Copies share one server, which runs
+/// on while it listens or has connections, even with no handle left.
+/// Thread safety: distinct objects safe, shared objects unsafe; call every member
+/// from the server's executor (its io_context's one thread, or its strand).
 class server : public basic_server {
 public:
     /// Validates `opts` before opening anything (creation_error), then binds and

@@ -55,9 +55,11 @@ namespace berth::uv {
 using native_handler =
     std::function<void(const address& peer, uv_stream_t* stream, completion done)>;
 
-/// A handle to a server on a libuv loop (see the file's description for thread
-/// safety and lifetime). Its close callbacks (callback_server) run from the loop,
-/// never inside the call.
+/// A handle to a server on a libuv loop. Copies share one server, which runs on
+/// while it listens or has connections, even with no handle left. Its close
+/// callbacks (callback_server) run from the loop, never inside the call.
+/// Thread safety: distinct objects safe, shared objects unsafe; call every member
+/// on the loop's thread.
 class server : public callback_server {
 public:
     /// Validates `opts` before opening anything (creation_error), then binds and
