@@ -130,8 +130,7 @@ public:
     }
     task(const task&) = delete;
     task& operator=(const task&) = delete;
-    /// Destroys the frame, suspended or done; a running child is never destroyed, as
-    /// its parent is suspended on it.
+    /// Destroys the frame it owns, if any, whether suspended or done.
     ~task() { reset(); }
 
     /// Whether the task owns a frame.

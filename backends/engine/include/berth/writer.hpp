@@ -43,8 +43,8 @@ private:
 
 }  // namespace detail
 
-/// The buffered writer of a connection. Never throws: a write beyond the limits
-/// fails the connection instead, with a writer_error the error policy sees.
+/// The buffered writer of a connection. A write beyond the limits does not throw:
+/// it fails the connection, with a writer_error the error policy sees.
 class writer {
 public:
     /// The server makes one per `create` connection; a handler never needs to.

@@ -20,7 +20,7 @@ enum class stale_check : std::uint8_t {
 /// to it is refused, which means no process listens on it any more. Anything else
 /// is left alone. A server that binds the path between the probe and the removal
 /// loses its file: the window is a few system calls, and the option is opt-in.
-/// Blocks for the probe's connect(2), which a Unix socket answers at once.
+/// Does not block: the probe is a non-blocking connect(2).
 /// @param path the socket file's path.
 /// @return what was found; `removed` only when the file is gone.
 [[nodiscard]] stale_check remove_stale_socket_file(const std::string& path);

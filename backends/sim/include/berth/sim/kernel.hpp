@@ -172,7 +172,8 @@ public:
     /// One non-blocking accept, as Linux orders its checks: a descriptor first
     /// (EMFILE even with nothing queued), then the queue (EAGAIN). Scripted and
     /// random faults come before both.
-    /// @param listener a listening descriptor; EBADF for a closed one.
+    /// @param listener a listening descriptor; EBADF (and a failed check) for a
+    ///   stale one.
     /// @return the descriptor, which the caller owns until close(), or the error.
     accept_result accept(socket_handle listener);
     /// Calls `fn` (as a world event) once the listen queue is non-empty.
