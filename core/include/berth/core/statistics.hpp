@@ -17,10 +17,10 @@ struct statistics {
     std::uint64_t handlers_started = 0;  ///< handlers called
     std::uint64_t dropped = 0;           ///< closed at once in drop mode
     std::uint64_t shed = 0;              ///< closed at once while shedding
-    std::uint64_t closed_after_close =
-        0;                             ///< accepted, then closed without handler because of close
-    std::uint64_t handler_ok = 0;      ///< connections whose result was ok
-    std::uint64_t handler_errors = 0;  ///< connections whose result was an error
+    /// Accepted, then closed without handler because of close.
+    std::uint64_t closed_after_close = 0;
+    std::uint64_t handler_ok = 0;            ///< connections whose result was ok
+    std::uint64_t handler_errors = 0;        ///< connections whose result was an error
     std::uint64_t late_handler_results = 0;  ///< handlers that ended after the result was decided
     std::uint64_t late_writes = 0;           ///< writes after the connection's result was decided
     std::uint64_t extra_completions = 0;     ///< a handler's end reported more than once

@@ -43,11 +43,9 @@ struct accept_result {
     int error_value = 0;             ///< accept(2)'s errno; 0 for a socket
 };
 
-/// Which directions stream_io::shutdown ends.
-enum class shutdown_how : std::uint8_t {
-    write,  ///< SHUT_WR: the peer sees the end of the stream
-    both    ///< SHUT_RDWR: reads end too
-};
+/// Which directions stream_io::shutdown ends: `write` (SHUT_WR: the peer sees the
+/// end of the stream) or `both` (SHUT_RDWR: reads end too).
+enum class shutdown_how : std::uint8_t { write, both };
 
 /// The backend's side of one connection's socket, created by io::adopt. The engine
 /// owns it; the backend may keep state of its own alive longer (while its loop

@@ -43,11 +43,9 @@ struct native_handler {};
 /// A server's handler, in whichever form it was created with.
 using handler = std::variant<reader_writer_handler, stream_handler, native_handler>;
 
-/// What a completion waits for.
-enum class completion_kind : std::uint8_t {
-    close,             ///< the close (SEMANTICS.md section 8) completed
-    handlers_finished  ///< the listener is closed and no connection remains
-};
+/// What a completion waits for: the `close` (SEMANTICS.md section 8) to complete,
+/// or `handlers_finished`: the listener closed and no connection left.
+enum class completion_kind : std::uint8_t { close, handlers_finished };
 
 /// A waiter of close() or handlers_finished(), as the backend's completion style
 /// makes it (an Asio handler, a std::function).

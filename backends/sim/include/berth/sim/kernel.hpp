@@ -123,8 +123,8 @@ struct kernel_stats {
     std::uint64_t emfile = 0;            ///< accepts that found the descriptor table full
     std::uint64_t resets = 0;            ///< connections reset
     std::uint64_t spurious_wakeups = 0;  ///< injected readiness without a connection
-    std::uint64_t partial_writes =
-        0;  ///< writes cut short (fault_config::partial_write_per_million)
+    /// Writes cut short (fault_config::partial_write_per_million).
+    std::uint64_t partial_writes = 0;
     /// Injected accept errors, by core::accept_error_class.
     std::array<std::uint64_t, core::accept_error_class_count> injected{};
 };
