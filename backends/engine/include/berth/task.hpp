@@ -1,19 +1,20 @@
-// berth's coroutine type, the same on every backend: a handler written as a
-// `berth::task<>` runs unchanged on Asio, on libuv and in the simulator.
-//
-//   - Lazily started: creating a task runs nothing; it starts when it is awaited,
-//     or when a server (or the simulated world) starts it as a root task.
-//   - Symmetric transfer: awaiting a child and the child's end switch coroutines
-//     directly, without growing the stack and without a trip through the loop.
-//   - No allocation beyond the coroutine frame itself.
-//   - An exception that leaves a task is its failure: rethrown in the awaiting
-//     parent; for a handler, it is the connection's error (SEMANTICS.md section 5).
-//
-// A task knows who runs it (a `task_scheduler`: the server's connection, or the
-// simulated world), and passes that on to the children it awaits, so that
-// `co_await berth::sleep_for(d)` works in any of them.
-//
-// Thread safety: a task is resumed only by its scheduler, on its loop's thread.
+/// @file
+/// berth's coroutine type, the same on every backend: a handler written as a
+/// `berth::task<>` runs unchanged on Asio, on libuv and in the simulator.
+///
+///   - Lazily started: creating a task runs nothing; it starts when it is awaited,
+///     or when a server (or the simulated world) starts it as a root task.
+///   - Symmetric transfer: awaiting a child and the child's end switch coroutines
+///     directly, without growing the stack and without a trip through the loop.
+///   - No allocation beyond the coroutine frame itself.
+///   - An exception that leaves a task is its failure: rethrown in the awaiting
+///     parent; for a handler, it is the connection's error (SEMANTICS.md section 5).
+///
+/// A task knows who runs it (a `task_scheduler`: the server's connection, or the
+/// simulated world), and passes that on to the children it awaits, so that
+/// `co_await berth::sleep_for(d)` works in any of them.
+///
+/// Thread safety: a task is resumed only by its scheduler, on its loop's thread.
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,8 @@
 
 namespace berth {
 
+/// A lazily started coroutine yielding `T` (see the file's description).
+/// @tparam T the value `co_return` gives and `co_await` yields; void for none.
 template <typename T = void>
 class task;
 
@@ -96,15 +99,28 @@ struct promise<void> : promise_base {
 
 }  // namespace detail
 
+/// A task owns its coroutine frame: destroying the task destroys the frame, so a
+/// task must outlive its run (an awaiting parent's frame, or the server's
+/// connection, holds it). Move-only. Not thread safe: resumed only by its scheduler.
 template <typename T>
 class [[nodiscard]] task {
 public:
+    /// What makes a function returning task<T> a coroutine.
     using promise_type = detail::promise<T>;
+    /// The handle of the frame the task owns.
     using handle_type = std::coroutine_handle<promise_type>;
 
+    /// An empty task: not valid(), owns no frame.
     task() = default;
+    /// Takes ownership of the frame `h` (what the promise does).
+    /// @param h a suspended coroutine of this promise type.
     explicit task(handle_type h) : handle_(h) {}
+    /// Takes `other`'s frame; `other` is left empty.
+    /// @param other the task moved from.
     task(task&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
+    /// Destroys this task's frame, if any, and takes `other`'s.
+    /// @param other the task moved from; left empty.
+    /// @return `*this`.
     task& operator=(task&& other) noexcept {
         if (this != &other) {
             reset();
@@ -114,9 +130,12 @@ public:
     }
     task(const task&) = delete;
     task& operator=(const task&) = delete;
+    /// Destroys the frame it owns, if any, whether suspended or done.
     ~task() { reset(); }
 
+    /// Whether the task owns a frame.
     [[nodiscard]] bool valid() const { return static_cast<bool>(handle_); }
+    /// Whether its coroutine has reached its end (returned or failed).
     [[nodiscard]] bool done() const { return handle_ && handle_.done(); }
     /// The exception the task ended with, if any. Precondition: done().
     [[nodiscard]] std::exception_ptr error() const {
@@ -125,7 +144,11 @@ public:
     }
 
     /// Starts a root task: it runs until its first suspension. `observer` hears when
-    /// it ends; `scheduler` resumes what it sleeps on.
+    /// it ends; `scheduler` resumes what it sleeps on. Precondition: valid(), not
+    /// done(), never started.
+    /// @param observer told, from inside the final suspension, that the task ended;
+    ///   may be null. Must outlive the task's run.
+    /// @param scheduler resumes sleeps and operations; must outlive the task's run.
     void start(detail::task_observer* observer, detail::task_scheduler* scheduler) {
         BERTH_ASSERT(handle_ && !handle_.done());
         handle_.promise().observer = observer;
@@ -134,7 +157,13 @@ public:
     }
 
     // Awaiting a task runs it to its end, then yields its value or rethrows.
+
+    /// Always suspends: the child starts in await_suspend.
     [[nodiscard]] bool await_ready() const noexcept { return false; }
+    /// Transfers to the child, which inherits the parent's scheduler and resumes the
+    /// parent at its end.
+    /// @param parent the awaiting coroutine.
+    /// @return the child's handle.
     template <typename P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> parent) noexcept {
         handle_.promise().continuation = parent;
@@ -143,6 +172,8 @@ public:
         }
         return handle_;
     }
+    /// Rethrows what the child threw, if it failed.
+    /// @return the child's value.
     T await_resume() {
         promise_type& p = handle_.promise();
         if (p.error) std::rethrow_exception(p.error);
@@ -170,11 +201,17 @@ inline task<void> detail::promise<void>::get_return_object() {
 /// `co_await sleep_for(d)` suspends the calling task for `d` (virtual time in the
 /// simulator). Precondition: awaited in a berth::task started by a server or a
 /// simulated world, not in a foreign coroutine type.
+/// Thread safety: as the task's. A negative duration is zero: the task is resumed
+/// on a later turn of the loop, never inside the co_await.
 class sleep_for {
 public:
+    /// @param duration how long to sleep.
     explicit sleep_for(std::chrono::nanoseconds duration) : duration_(duration) {}
 
+    /// Always suspends, even for zero.
     [[nodiscard]] bool await_ready() const noexcept { return false; }
+    /// Asks the task's scheduler to resume it once the duration has passed.
+    /// @param h the sleeping task.
     template <typename P>
     void await_suspend(std::coroutine_handle<P> h) const {
         static_assert(std::is_base_of_v<detail::promise_base, P>,
@@ -185,6 +222,7 @@ public:
                                        ? std::chrono::nanoseconds::zero()
                                        : duration_);
     }
+    /// Nothing to yield.
     void await_resume() const noexcept {}
 
 private:

@@ -1,5 +1,6 @@
-// One accept call on a real listening socket (the engine's io::accept_one, for the
-// real backends), with the test seam that makes it fail on demand.
+/// @file
+/// One accept call on a real listening socket (the engine's io::accept_one, for the
+/// real backends), with the test seam that makes it fail on demand.
 #pragma once
 
 #include <array>
@@ -7,6 +8,10 @@
 
 #include "berth/posix/socket_address.hpp"
 
+/// What the real backends (Asio, libuv) share on POSIX: the listening socket, accept,
+/// the shed reserve, and the text form of a listen address. Not thread safe: each
+/// object is used on its server's loop; the free functions are pure or touch only
+/// their arguments.
 namespace berth::posix {
 
 class descriptor_reserve;
@@ -17,20 +22,28 @@ class descriptor_reserve;
 /// Runs of the same value take one entry, so the queue is small and fixed.
 class accept_faults {
 public:
+    /// The most runs the queue holds.
     static constexpr std::uint32_t runs_max = 64;
 
+    /// An empty queue: accept calls go to the kernel.
     accept_faults() = default;
     /// `count` failures with `error_value`.
+    /// @param error_value the errno of each.
+    /// @param count how many.
     accept_faults(int error_value, std::uint32_t count);
 
     /// Queues `count` failures with `error_value` after those already queued.
-    /// Returns false, and queues nothing, when the queue has no room for them.
+    /// @param error_value the errno of each.
+    /// @param count how many; 0 queues nothing and succeeds.
+    /// @return false, having queued nothing, when the queue has no room for them.
     [[nodiscard]] bool push(int error_value, std::uint32_t count);
     /// Failures still queued.
     [[nodiscard]] std::uint32_t pending() const { return pending_; }
     /// The next failure's errno value, removed from the queue. Precondition:
     /// pending() > 0.
+    /// @return the errno value.
     int pop();
+    /// Forgets every queued failure.
     void clear();
 
 private:
@@ -44,15 +57,20 @@ private:
     std::uint32_t pending_ = 0;
 };
 
+/// The result of accept_one.
 struct accepted {
-    int fd = -1;  // the new socket, or -1 with error_value set
-    socket_address peer;
-    int error_value = 0;
+    int fd = -1;          ///< the new socket, or -1 with error_value set
+    socket_address peer;  ///< the peer, when fd is set
+    int error_value = 0;  ///< accept4's errno (or the injected one), when fd is -1
 };
 
 /// accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) on `listen_fd`, unless `faults` (may be
 /// null) has a failure queued, which is returned instead without touching the
-/// kernel. TCP sockets get TCP_NODELAY.
+/// kernel. TCP sockets get TCP_NODELAY. Never blocks, never throws; EINTR is
+/// returned like any other error (the core ends the batch on it).
+/// @param listen_fd a non-blocking listening socket.
+/// @param faults the test seam, or null.
+/// @return the socket, owned by the caller, or the error.
 [[nodiscard]] accepted accept_one(int listen_fd, accept_faults* faults);
 
 }  // namespace berth::posix

@@ -1,5 +1,6 @@
-// A socket address as the kernel takes and gives it (sockaddr), for the system
-// calls; berth::address is the same address as users see it, and does the printing.
+/// @file
+/// A socket address as the kernel takes and gives it (sockaddr), for the system
+/// calls; berth::address is the same address as users see it, and does the printing.
 #pragma once
 
 #include <cstdint>
@@ -20,16 +21,23 @@ public:
     socket_address() = default;
 
     /// Copies `length` bytes of `address`. Precondition: length <= sizeof(sockaddr_storage).
+    /// @param address not kept.
+    /// @param length as the kernel reported it.
     socket_address(const sockaddr* address, socklen_t length);
     /// The sockaddr of a portable address (AF_UNSPEC for the empty one).
+    /// @param a the address to convert.
     explicit socket_address(const address& a);
 
     /// The portable form; the empty address for a family berth does not listen on.
     [[nodiscard]] address to_address() const;
 
+    /// AF_INET, AF_INET6, AF_UNIX or AF_UNSPEC.
     [[nodiscard]] int family() const { return storage_.ss_family; }
+    /// For the system calls; points into this object, valid while it is.
     [[nodiscard]] const sockaddr* data() const;
+    /// The bytes of data() in use.
     [[nodiscard]] socklen_t length() const { return length_; }
+    /// Whether it is IPv4 or IPv6.
     [[nodiscard]] bool is_inet() const { return family() == AF_INET || family() == AF_INET6; }
 
     /// The port of an IPv4 or IPv6 address, in host order; 0 for other families.
@@ -39,6 +47,10 @@ public:
     /// "(unnamed)" for an unbound Unix socket, "(none)" for the empty address.
     [[nodiscard]] std::string to_string() const;
 
+    /// Writes to_string().
+    /// @param os the stream written to.
+    /// @param address the address written.
+    /// @return `os`.
     friend std::ostream& operator<<(std::ostream& os, const socket_address& address);
 
 private:
