@@ -84,7 +84,8 @@ foreach(component IN LISTS berth_built_components)
           RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   # The headers with their detail/ folders: public headers include them.
   get_target_property(source_dir berth_${component} SOURCE_DIR)
-  install(DIRECTORY ${source_dir}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(DIRECTORY ${source_dir}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+          FILES_MATCHING PATTERN "*.hpp")
   # One target file per component: berth-config.cmake loads only the ones asked
   # for (and what they need), so asking for core never looks for Boost or libuv.
   install(EXPORT berth-${component}-targets NAMESPACE berth::

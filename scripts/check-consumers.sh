@@ -93,6 +93,20 @@ pc_dir=$(dirname "$(find "$prefix" -name berth-core.pc -print -quit)")
 for component in core engine posix sim asio uv; do
     [ -f "$pc_dir/berth-$component.pc" ] || fail "install-berth: berth-$component.pc not installed"
 done
+# Every berth header an installed header includes is installed too.
+headers_complete() {
+    local missing=0 header included
+    while IFS= read -r header; do
+        while IFS= read -r included; do
+            if [ ! -f "$prefix/include/$included" ]; then
+                echo "${header#"$prefix/include/"} includes $included, which is not installed"
+                missing=1
+            fi
+        done < <(sed -n 's|^#include "\(berth/[^"]*\)".*|\1|p' "$header")
+    done < <(find "$prefix/include/berth" -name '*.hpp')
+    return "$missing"
+}
+step installed-headers-complete headers_complete
 
 # --- find_package ------------------------------------------------------------------------
 step configure-find-package cmake -S "$consumers/find_package" -B "$work/find_package" \
@@ -108,6 +122,19 @@ step build-pkg-config env PKG_CONFIG_PATH="$pc_dir" CXX="$cxx" \
 for program in uv_echo asio_echo sim_echo; do
     step "run-pkg-config-$program" timeout 60 "$work/bin/$program"
 done
+# The Release archives hold GCC's LTO objects: fat ones, or clang could not link
+# them. clang-16 comes with scripts/install-deps.sh --all; without it, skipped.
+if command -v clang++-16 >/dev/null; then
+    clang_link() {
+        # shellcheck disable=SC2046  # pkg-config's flags split into words on purpose
+        clang++-16 -std=c++20 -o "$work/bin/sim_echo_clang" "$consumers/src/sim_echo.cpp" \
+            $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs berth-sim)
+    }
+    step link-with-clang clang_link
+    step run-clang-sim_echo timeout 60 "$work/bin/sim_echo_clang"
+else
+    echo "check-consumers.sh: link-with-clang skipped (no clang++-16)"
+fi
 
 # --- subproject --------------------------------------------------------------------------
 # The bait must trip berth's warnings, or its clean compile in the subproject

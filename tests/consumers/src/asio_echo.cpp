@@ -7,15 +7,13 @@
 #include <exception>
 #include <string>
 #include <thread>
-
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include <berth/asio/server.hpp>
-#include <berth/posix/parse_listen_spec.hpp>
-
+#include "berth/asio/server.hpp"
+#include "berth/posix/parse_listen_spec.hpp"
 #include "consumer.hpp"
 
 int main() try {

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include <berth/handler.hpp>
+#include "berth/handler.hpp"
 
 namespace consumer {
 
@@ -33,8 +33,7 @@ inline int expect(const char* what, const std::string& got, const std::string& w
         std::printf("%s: ok, answered '%s'\n", what, got.c_str());
         return 0;
     }
-    std::fprintf(stderr, "%s: FAILED: expected '%s', got '%s'\n", what, want.c_str(),
-                 got.c_str());
+    std::fprintf(stderr, "%s: FAILED: expected '%s', got '%s'\n", what, want.c_str(), got.c_str());
     return 1;
 }
 

@@ -1,13 +1,12 @@
 // A blocking loopback client for the consumers' real-socket checks: POSIX calls
 // only, every wait bounded, the descriptor closed on every path.
+#include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <string>
-
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <string>
 #include <sys/socket.h>
 #include <unistd.h>
 

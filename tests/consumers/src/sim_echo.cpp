@@ -7,10 +7,9 @@
 #include <optional>
 #include <string>
 
-#include <berth/sim/kernel.hpp>
-#include <berth/sim/server.hpp>
-#include <berth/sim/world.hpp>
-
+#include "berth/sim/kernel.hpp"
+#include "berth/sim/server.hpp"
+#include "berth/sim/world.hpp"
 #include "consumer.hpp"
 
 namespace {

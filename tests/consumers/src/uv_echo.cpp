@@ -8,14 +8,13 @@
 #include <exception>
 #include <string>
 #include <thread>
-
 #include <unistd.h>
+
 #include <uv.h>
 
-#include <berth/posix/parse_listen_spec.hpp>
-#include <berth/uv/run.hpp>
-#include <berth/uv/server.hpp>
-
+#include "berth/posix/parse_listen_spec.hpp"
+#include "berth/uv/run.hpp"
+#include "berth/uv/server.hpp"
 #include "consumer.hpp"
 
 int main() try {

@@ -4,7 +4,7 @@
 // only: should any reach the consumer through berth's usage requirements, this file
 // no longer compiles. scripts/check-consumers.sh also checks that it fails to
 // compile with those warnings on, so that the bait is real.
-#include <berth/core/options.hpp>
+#include "berth/core/options.hpp"
 
 int warning_bait(double d, unsigned u) {
     int unused = (int)d;
