@@ -7,7 +7,8 @@
 // replies to a burst of requests the reader already holds leave in one write, and a
 // reply written in pieces leaves whole, without a trip through the loop. What is
 // written while a write is in flight goes out with the next one, as soon as the one
-// in flight completes.
+// in flight completes. What is written into a connection whose handler is
+// suspended (another handler's broadcast) goes out at once.
 #include <algorithm>
 
 #include "berth/core/detail/assert.hpp"
@@ -29,6 +30,11 @@ void connection::write(std::string_view data) {
     const core::writer_tracker* books = owner_->core_.writer_of(id_);
     if (books == nullptr || !books->accepts_writes() || closing_) return;  // refused: dropped
     output_.append(data);
+    // Written while this connection's handler is suspended: by another handler (a
+    // broadcast), a timer or a signal. The handler's next await, which would start
+    // the flush, may never come (it waits for its client to speak), so the bytes
+    // go out now. The handler's own writes still batch until it awaits.
+    if (waiting_ != waiting_for::nothing) flush();
 }
 
 void connection::flush() {
