@@ -1,5 +1,8 @@
 #include "chat_handler.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,12 +53,19 @@ void answer_command(room& r, member& self, std::string_view line, writer& out) {
 task<> serve_chat(room& r, address peer, reader& in, writer& out) {
     member self(r, out, peer.to_string());
     out.write("* welcome " + self.name() + "\n");
+    // One slice of this handler broadcasts at most this much before it lets the loop
+    // run, so that the other writers hand what they got to the kernel meanwhile: a
+    // burst of lines the reader already holds (up to its 1 MiB) never piles up in
+    // the writer of a client that keeps up until it trips buffer_limit_bytes.
+    const std::uint64_t burst_max = std::max<std::uint64_t>(out.buffer_limit_bytes() / 4, 1);
+    std::uint64_t burst = 0;
     // Bounded by the client: every turn consumes one line, or the stream has ended
     // (the client left, or the server closed the connection: a drain's deadline, a
     // writer that failed).
     for (;;) {
         std::optional<std::string_view> line;
         bool too_long = false;
+        if (in.bytes_available() == 0) burst = 0;  // the read waits for the client
         try {
             line = co_await in.read_line_view();
         } catch (const line_too_long&) {
@@ -75,6 +85,11 @@ task<> serve_chat(room& r, address peer, reader& in, writer& out) {
             answer_command(r, self, *line, out);
         } else {
             r.broadcast(self, *line);
+            burst += line->size() + self.name().size() + 3;
+            if (burst >= burst_max) {
+                burst = 0;
+                co_await sleep_for(std::chrono::nanoseconds(0));
+            }
         }
     }
 }

@@ -9,6 +9,7 @@
 
 #include "berth/core/options.hpp"
 #include "berth/posix/listen_spec.hpp"
+#include "chat_handler.hpp"
 #include "echo_options.hpp"
 
 namespace berth::chat {
@@ -21,15 +22,16 @@ inline constexpr const char* usage_flags =
     "unix:@NAME (abstract). Default 127.0.0.1:7000.\n"
     "--max-connections: clients in the room at once (default 256).\n"
     "--buffer-limit-bytes: the most the server holds for one client that does not\n"
-    "    read; past it that client is cut off (default 262144, at least 8192).\n"
+    "    read; past it that client is cut off (default 262144, at least 32768).\n"
     "--drain-deadline-ms: after SIGTERM or SIGINT, how long clients may stay before\n"
     "    the server closes them (default 5000).\n";
 
 inline constexpr std::uint32_t default_max_connections = 256;
 inline constexpr std::uint64_t default_buffer_limit_bytes = 256 * 1024;
-/// Twice the longest message a client can cause (a line, a nick, the separator):
-/// a smaller limit would cut off readers that keep up.
-inline constexpr std::uint64_t buffer_limit_bytes_min = 8192;
+/// Eight times the longest line: a broadcaster lets the loop run after a quarter of
+/// a writer's limit (chat_handler.cpp), so a reader that keeps up holds a few
+/// messages at most; a smaller limit would cut such readers off.
+inline constexpr std::uint64_t buffer_limit_bytes_min = 8 * line_length_max;
 inline constexpr std::uint64_t buffer_limit_bytes_max = std::uint64_t{1} << 30;
 inline constexpr std::int64_t drain_deadline_ms_max = 3'600'000;
 
