@@ -24,9 +24,10 @@ std::optional<std::string> refuse_nick(const room& r, const member& self, std::s
     if (nick.empty() || nick.size() > nick_length_max) {
         return "a nick is 1 to " + std::to_string(nick_length_max) + " characters";
     }
-    for (const char c : nick)
+    for (const char c : nick) {
         if (!nick_char(c))
             return std::string("a nick holds only letters, digits, '_', '-' and '.'");
+    }
     if (nick != self.name() && r.name_taken(nick)) {
         return "the nick " + std::string(nick) + " is taken";
     }
@@ -95,9 +96,7 @@ task<> serve_chat(room& r, address peer, reader& in, writer& out) {
 }
 
 reader_writer_handler chat_handler(room& r) {
-    return [&r](address peer, reader& in, writer& out) {
-        return serve_chat(r, std::move(peer), in, out);
-    };
+    return [&r](address peer, reader& in, writer& out) { return serve_chat(r, peer, in, out); };
 }
 
 }  // namespace berth::chat

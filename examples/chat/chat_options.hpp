@@ -27,7 +27,7 @@ inline constexpr const char* usage_flags =
     "    the server closes them (default 5000).\n";
 
 inline constexpr std::uint32_t default_max_connections = 256;
-inline constexpr std::uint64_t default_buffer_limit_bytes = 256 * 1024;
+inline constexpr std::uint64_t default_buffer_limit_bytes = std::uint64_t{256} * 1024;
 /// Eight times the longest line: a broadcaster lets the loop run after a quarter of
 /// a writer's limit (chat_handler.cpp), so a reader that keeps up holds a few
 /// messages at most; a smaller limit would cut such readers off.

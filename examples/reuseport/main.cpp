@@ -184,8 +184,8 @@ int serve(const reuseport_options& opts) {
         close_on_its_thread(*w, opts.serve.close_existing_connections);
     for (const std::unique_ptr<worker>& w : workers) {
         w->thread.join();
-        if (w->error) {
-            echo::print_error("thread " + std::to_string(w->index) + ": " + *w->error);
+        if (const std::optional<std::string>& error = w->error) {
+            echo::print_error("thread " + std::to_string(w->index) + ": " + error.value());
             exit_code = echo::exit_handler_error;
         }
         if (!w->final_statistics.empty()) {

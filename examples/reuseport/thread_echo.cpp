@@ -21,7 +21,7 @@ task<> serve_thread_echo(unsigned thread_index, address /*peer*/, reader& r, wri
 
 reader_writer_handler thread_echo_handler(unsigned thread_index) {
     return [thread_index](address peer, reader& r, writer& w) {
-        return serve_thread_echo(thread_index, std::move(peer), r, w);
+        return serve_thread_echo(thread_index, peer, r, w);
     };
 }
 
