@@ -14,9 +14,7 @@ member::~member() {
     room_->leave(*this);
 }
 
-room::room(std::uint32_t capacity) : capacity_(capacity) {
-    members_.reserve(capacity);
-}
+room::room(std::uint32_t capacity) : capacity_(capacity) {}
 
 void room::join(member& m) {
     // The server admits at most max_connections handlers, and every member is one:
@@ -45,9 +43,9 @@ std::size_t room::size() const {
 
 void room::write_all(const member* skip, std::string_view text) {
     ++walking_;
-    // Bounded by the members present at the start; one that joins during the walk
-    // (none can: joining needs a handler start, which a write never causes) is not
-    // visited.
+    // Bounded by the members present at the start. Indexes, not iterators: one that
+    // joined during the walk (none can: joining needs a handler start, which a write
+    // never causes) could move the vector.
     const std::size_t n = members_.size();
     for (std::size_t i = 0; i < n; ++i) {
         member* m = members_[i];

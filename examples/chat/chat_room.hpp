@@ -44,7 +44,8 @@ private:
 class room {
 public:
     /// `capacity`: the most members at once (the server's max_connections, which
-    /// already bounds the handlers running); the room reserves it up front.
+    /// already bounds the handlers running). The room grows with its members: a
+    /// large limit costs nothing until the clients come.
     explicit room(std::uint32_t capacity);
     room(const room&) = delete;
     room& operator=(const room&) = delete;
