@@ -46,7 +46,8 @@ TEST_CASE("a line from one of three clients reaches the two others and not its s
         CHECK(each->line() == "* server shutting down");
 }
 
-TEST_CASE("/nick renames the sender in what the others receive, and bad nicks are refused") {
+TEST_CASE(
+    "the /nick command renames the sender in what the others receive, and bad nicks are refused") {
     const posix::test::fd_leak_check fds;
     echo_process chat({"--listen", "127.0.0.1:0"});
     const std::uint16_t port = chat.listening_port();
