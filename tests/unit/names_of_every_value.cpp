@@ -45,7 +45,7 @@ void expect_names(std::uint8_t count, const std::string& fallback) {
 
 }  // namespace
 
-TEST_CASE("Every value of every enumeration of the core has its own name; others are unknown") {
+TEST_CASE("Every value of every enumeration of the core has its own name, and others are unknown") {
     expect_names<core::event_error>(16, "unknown event error");
     expect_names<core::notice_kind>(6, "unknown");
     expect_names<core::policy_action>(4, "unknown");
