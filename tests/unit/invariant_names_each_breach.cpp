@@ -246,6 +246,8 @@ const std::vector<breach>& breaches() {
          }},
         {"the writers' deadline heap is out of order", "an entry's position wrong", start::writing,
          [](world& w) { ta::retarget_first(ta::writer_deadlines(w.server()), 3); }},
+        {"the writers' deadline heap is out of order", "an entry past the slots", start::writing,
+         [](world& w) { ta::retarget_first(ta::writer_deadlines(w.server()), 1000); }},
         {"a socket-form server keeps writers' books", "a writer", start::running,
          [](world& w) { ta::writers(w.server()).emplace_back(core::ns_per_s, 1, 0); }},
         {"a socket-form server keeps writers' books", "a deadline", start::running,
