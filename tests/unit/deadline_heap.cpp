@@ -93,6 +93,22 @@ TEST_CASE("resize never shrinks and keeps the deadlines") {
     CHECK(h.consistent());
 }
 
+TEST_CASE(
+    "Growing one slot at a time, as the slot table does past its first block, keeps every "
+    "deadline") {
+    deadline_heap h;
+    h.resize(3);
+    for (std::uint32_t slots = 4; slots <= 40; ++slots) {
+        h.resize(slots);
+        h.schedule_no_later(slots - 1, 1000 - static_cast<core::time_ns>(slots));
+        CHECK(h.size() == slots - 3);
+        CHECK(h.consistent());
+    }
+    CHECK(h.earliest_ns() == 960);
+    CHECK(h.pop() == 39);
+    CHECK(h.deadline_of(3) == 996);
+}
+
 TEST_CASE("The heap agrees with a plain ordered set through a long random run") {
     constexpr std::uint32_t slots = 64;
     deadline_heap h;

@@ -118,6 +118,16 @@ TEST_CASE("buffer_age_limit must be positive and at most 24 hours, or unlimited"
     expect_refused(o, "buffer_age_limit", std::to_string(core::buffer_age_limit_max_ns + 1));
 }
 
+TEST_CASE("buffer_limit_bytes must be at least 1, or unlimited") {
+    core::options o = good();
+    o.buffer_limit_bytes = 0;
+    expect_refused(o, "buffer_limit_bytes", "0");
+    o.buffer_limit_bytes = 1;
+    CHECK_FALSE(core::validate(o).has_value());
+    o.buffer_limit_bytes = core::unlimited_bytes;
+    CHECK_FALSE(core::validate(o).has_value());
+}
+
 TEST_CASE("final_flush_timeout must be between 0 and 1 hour") {
     core::options o = good();
     o.final_flush_timeout_ns = -1;

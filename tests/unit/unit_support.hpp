@@ -95,6 +95,12 @@ inline std::vector<core::actions::notice> notices_of(const std::vector<core::act
     return out;
 }
 
+/// The first invariant check_invariant() finds broken, or "" when all hold.
+inline std::string invariant_breach(const core::server& s) {
+    const char* broken = s.check_invariant();
+    return broken == nullptr ? std::string() : std::string(broken);
+}
+
 inline std::string json_of(const core::server& s) {
     std::ostringstream os;
     s.write_json(os);

@@ -34,6 +34,10 @@
 
 namespace berth::core {
 
+namespace detail {
+struct test_access;  // tests only: detail/test_access.hpp
+}  // namespace detail
+
 /// Where the accept loop stands. At most one accept step is outstanding.
 enum class accept_phase : std::uint8_t {
     idle,              ///< no step outstanding
@@ -167,6 +171,8 @@ public:
     void write_json(std::ostream& os) const;
 
 private:
+    friend struct detail::test_access;
+
     // Validation of each event against the contract; nothing is changed.
     [[nodiscard]] event_error check(const events::listener_readable&) const;
     [[nodiscard]] event_error check(const events::socket_accepted&) const;

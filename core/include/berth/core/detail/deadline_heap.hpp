@@ -14,6 +14,8 @@
 
 namespace berth::core::detail {
 
+struct test_access;  // tests only: detail/test_access.hpp
+
 class deadline_heap {
 public:
     /// Makes room for slots [0, slots). Never shrinks.
@@ -42,6 +44,8 @@ public:
     [[nodiscard]] bool consistent() const;
 
 private:
+    friend struct test_access;
+
     struct entry {
         time_ns at_ns = 0;
         std::uint32_t index = 0;
