@@ -151,7 +151,12 @@ public:
     [[nodiscard]] virtual std::vector<std::string> raised_errors() const = 0;
     /// With server_config::record_notices: the kind of every notice, in order.
     [[nodiscard]] virtual std::vector<core::notice_kind> notices() const = 0;
-    /// The fault seam: the next accept calls fail with these errno values.
+    /// With server_config::record_notices: every notice as the hook got it, in order.
+    [[nodiscard]] virtual std::vector<core::actions::notice> notice_records() const = 0;
+    /// The fault seam: the next accept calls fail with these errno values. A
+    /// per-connection error (ECONNABORTED, ...) takes the connection first in the
+    /// listen queue, if any, and resets it, as a client that reset before the
+    /// accept leaves it; the others leave the queue alone.
     virtual void inject_accept_errors(const std::vector<int>& errors) = 0;
 
     /// Descriptors held now: real backends count /proc/self/fd; the sim counts

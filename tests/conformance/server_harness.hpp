@@ -36,9 +36,7 @@ public:
             record_policy_call(peer, error, raises);
         };
         if (config.record_notices) {
-            hooks.on_notice = [this](const core::actions::notice& n) {
-                notices_.push_back(n.kind);
-            };
+            hooks.on_notice = [this](const core::actions::notice& n) { notices_.push_back(n); };
         }
         try {
             if (config.form == handler_form::sock) {
@@ -125,7 +123,15 @@ public:
     [[nodiscard]] core::statistics stats() const final { return server_->stats(); }
     [[nodiscard]] std::vector<std::string> policy_calls() const final { return calls_; }
     [[nodiscard]] std::vector<std::string> raised_errors() const final { return raised_; }
-    [[nodiscard]] std::vector<core::notice_kind> notices() const final { return notices_; }
+    [[nodiscard]] std::vector<core::notice_kind> notices() const final {
+        std::vector<core::notice_kind> kinds;
+        for (const core::actions::notice& n : notices_)
+            kinds.push_back(n.kind);
+        return kinds;
+    }
+    [[nodiscard]] std::vector<core::actions::notice> notice_records() const final {
+        return notices_;
+    }
     void inject_accept_errors(const std::vector<int>& errors) final {
         for (const int e : errors)
             server_->inject_accept_faults(e, 1);
@@ -198,7 +204,7 @@ private:
     address address_;
     std::vector<std::string> calls_;   // "PEER: MESSAGE" of every `call`
     std::vector<std::string> raised_;  // errors that left the backend's run
-    std::vector<core::notice_kind> notices_;
+    std::vector<core::actions::notice> notices_;
     bool close_finished_ = false;
     bool handlers_finished_ = false;
 };
