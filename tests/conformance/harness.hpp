@@ -143,6 +143,14 @@ public:
     [[nodiscard]] virtual bool is_dropping_incoming_connections() const = 0;
     [[nodiscard]] virtual bool invariant() const = 0;
     [[nodiscard]] virtual core::statistics stats() const = 0;
+    /// The options the server runs with (options()), defaults filled in.
+    [[nodiscard]] virtual core::options server_options() const = 0;
+    /// The server's description as JSON (write_json).
+    [[nodiscard]] virtual std::string description_json() const = 0;
+    /// The soft limit on descriptors a server's default max_connections follows:
+    /// RLIMIT_NOFILE's soft limit for real backends, the simulated kernel's
+    /// fd_limit for the sim.
+    [[nodiscard]] virtual std::uint64_t descriptor_limit() const = 0;
 
     /// With the `call` policy: "PEER: MESSAGE" for every call, in order.
     [[nodiscard]] virtual std::vector<std::string> policy_calls() const = 0;

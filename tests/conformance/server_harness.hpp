@@ -13,6 +13,7 @@
 #include <exception>
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -121,6 +122,12 @@ public:
     }
     [[nodiscard]] bool invariant() const final { return server_->invariant(); }
     [[nodiscard]] core::statistics stats() const final { return server_->stats(); }
+    [[nodiscard]] core::options server_options() const final { return server_->options(); }
+    [[nodiscard]] std::string description_json() const final {
+        std::ostringstream os;
+        server_->write_json(os);
+        return os.str();
+    }
     [[nodiscard]] std::vector<std::string> policy_calls() const final { return calls_; }
     [[nodiscard]] std::vector<std::string> raised_errors() const final { return raised_; }
     [[nodiscard]] std::vector<core::notice_kind> notices() const final {
