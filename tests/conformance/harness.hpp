@@ -58,6 +58,10 @@ struct server_config {
     /// Installs server_hooks::on_notice, which records every notice for notices().
     /// Without it the server runs with no notice hook, as most users' do.
     bool record_notices = false;
+    /// The first handler to start calls the server's close(false) before it
+    /// serves, as a user's handler may: the handlers of its batch not started yet
+    /// would start after close returned.
+    bool first_handler_closes = false;
 };
 
 /// Whether creation succeeded; if not, the creation error's message.

@@ -41,10 +41,12 @@ public:
         }
         try {
             if (config.form == handler_form::sock) {
-                adopt(create_server(config.listen, config.opts, line_protocol_sock_handler(),
+                adopt(create_server(config.listen, config.opts,
+                                    closing_first(line_protocol_sock_handler(), config),
                                     std::move(hooks)));
             } else {
-                adopt(create_server(config.listen, config.opts, line_protocol_handler(),
+                adopt(create_server(config.listen, config.opts,
+                                    closing_first(line_protocol_handler(), config),
                                     std::move(hooks)));
             }
         } catch (const listen_error& e) {
@@ -196,6 +198,20 @@ private:
         address_ = server_->listening_on_address();
     }
 
+    // `handler`, or with server_config::first_handler_closes, `handler` after the
+    // first start closes the server.
+    template <typename Handler>
+    Handler closing_first(Handler handler, const server_config& config) {
+        if (!config.first_handler_closes) return handler;
+        return [this, handler = std::move(handler)](const address& peer, auto&... io) {
+            if (!handler_closed_) {
+                handler_closed_ = true;
+                server_->close(false, [] {});
+            }
+            return handler(peer, io...);
+        };
+    }
+
     // The `call` policy's function: records "PEER: MESSAGE", then throws when the
     // scenario asked for a raising `call`.
     void record_policy_call(const address& peer, const std::exception_ptr& error, bool raises) {
@@ -212,6 +228,7 @@ private:
     std::vector<std::string> calls_;   // "PEER: MESSAGE" of every `call`
     std::vector<std::string> raised_;  // errors that left the backend's run
     std::vector<core::actions::notice> notices_;
+    bool handler_closed_ = false;
     bool close_finished_ = false;
     bool handlers_finished_ = false;
 };
