@@ -2,23 +2,16 @@
 // contract of engine/io.hpp), checked through the user's API on a real backend
 // (the H of tests/posix/portable_scenarios.hpp): the handler starts a read when
 // the kernel already holds the bytes (or the end of the stream), the case where a
-// backend could complete at once, and sees whether it was resumed before
-// await_suspend returned.
-//
-// What is recorded lives in a shared_ptr the awaiter copies onto its own stack
-// before starting the read, so nothing after the read's start touches the
-// coroutine's frame: the check does not depend on stack or frame lifetimes and
-// means the same in Release and under ASan with detect_stack_use_after_return.
+// backend could complete at once, and sees (read_completion_watch.hpp) whether it
+// was resumed before await_suspend returned.
 #pragma once
 
 #include <array>
 #include <chrono>
-#include <coroutine>
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <sys/ioctl.h>
-#include <utility>
 
 #include <doctest/doctest.h>
 
@@ -26,51 +19,14 @@
 #include "berth/task.hpp"
 #include "loopback_peer.hpp"
 #include "portable_scenarios.hpp"
+#include "read_completion_watch.hpp"
 
 namespace berth::test {
 
 namespace read_completion {
 
-struct record {
-    bool in_start = false;        // inside the read's await_suspend
-    bool resumed_inside = false;  // the read completed before await_suspend returned
-    bool completed = false;
-    bool suspended = false;  // await_ready said no: the read went to the backend
-};
-
-/// co_await watched(op, rec): co_await op, with what its start and completion did
-/// recorded (operations are not movable: `op` is the caller's).
-template <typename Op>
-class watched {
-public:
-    watched(Op& op, std::shared_ptr<record> rec) : op_(op), rec_(std::move(rec)) {}
-
-    bool await_ready() {
-        const bool ready = op_.await_ready();
-        rec_->suspended = !ready;
-        return ready;
-    }
-    void await_suspend(std::coroutine_handle<> h) {
-        // This call's own copy: the awaiter and the frame may be gone once the
-        // read resumed the handler and it went on.
-        const std::shared_ptr<record> rec = rec_;
-        rec->in_start = true;
-        op_.await_suspend(h);
-        rec->in_start = false;
-    }
-    auto await_resume() {
-        rec_->resumed_inside = rec_->in_start;
-        rec_->completed = true;
-        return op_.await_resume();
-    }
-
-private:
-    Op& op_;
-    std::shared_ptr<record> rec_;
-};
-
-// Waits (bounded) until the kernel holds at least `count` unread bytes, or the
-// peer's end, on the socket: the backend has not read them.
+// Waits (bounded) until the kernel holds at least `count` unread bytes on the
+// socket, which the backend has not read.
 inline task<> until_in_kernel(stream& st, int count) {
     const int fd = static_cast<int>(st.native_handle());
     for (int i = 0; i < 2000; ++i) {
