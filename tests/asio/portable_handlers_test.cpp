@@ -2,6 +2,7 @@
 // Asio, with real loopback sockets: the scenarios of tests/posix/portable_scenarios.hpp.
 #include "asio_test_support.hpp"
 #include "portable_scenarios.hpp"
+#include "read_completion_scenarios.hpp"
 
 namespace berth::asio_test {
 

@@ -58,6 +58,10 @@ struct server_config {
     /// Installs server_hooks::on_notice, which records every notice for notices().
     /// Without it the server runs with no notice hook, as most users' do.
     bool record_notices = false;
+    /// The first handler to start calls the server's close(false) before it
+    /// serves, as a user's handler may: the handlers of its batch not started yet
+    /// would start after close returned.
+    bool first_handler_closes = false;
 };
 
 /// Whether creation succeeded; if not, the creation error's message.
@@ -143,6 +147,14 @@ public:
     [[nodiscard]] virtual bool is_dropping_incoming_connections() const = 0;
     [[nodiscard]] virtual bool invariant() const = 0;
     [[nodiscard]] virtual core::statistics stats() const = 0;
+    /// The options the server runs with (options()), defaults filled in.
+    [[nodiscard]] virtual core::options server_options() const = 0;
+    /// The server's description as JSON (write_json).
+    [[nodiscard]] virtual std::string description_json() const = 0;
+    /// The soft limit on descriptors a server's default max_connections follows:
+    /// RLIMIT_NOFILE's soft limit for real backends, the simulated kernel's
+    /// fd_limit for the sim.
+    [[nodiscard]] virtual std::uint64_t descriptor_limit() const = 0;
 
     /// With the `call` policy: "PEER: MESSAGE" for every call, in order.
     [[nodiscard]] virtual std::vector<std::string> policy_calls() const = 0;
@@ -151,7 +163,12 @@ public:
     [[nodiscard]] virtual std::vector<std::string> raised_errors() const = 0;
     /// With server_config::record_notices: the kind of every notice, in order.
     [[nodiscard]] virtual std::vector<core::notice_kind> notices() const = 0;
-    /// The fault seam: the next accept calls fail with these errno values.
+    /// With server_config::record_notices: every notice as the hook got it, in order.
+    [[nodiscard]] virtual std::vector<core::actions::notice> notice_records() const = 0;
+    /// The fault seam: the next accept calls fail with these errno values. A
+    /// per-connection error (ECONNABORTED, ...) takes the connection first in the
+    /// listen queue, if any, and resets it, as a client that reset before the
+    /// accept leaves it; the others leave the queue alone.
     virtual void inject_accept_errors(const std::vector<int>& errors) = 0;
 
     /// Descriptors held now: real backends count /proc/self/fd; the sim counts

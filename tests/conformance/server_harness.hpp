@@ -13,6 +13,7 @@
 #include <exception>
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -36,16 +37,16 @@ public:
             record_policy_call(peer, error, raises);
         };
         if (config.record_notices) {
-            hooks.on_notice = [this](const core::actions::notice& n) {
-                notices_.push_back(n.kind);
-            };
+            hooks.on_notice = [this](const core::actions::notice& n) { notices_.push_back(n); };
         }
         try {
             if (config.form == handler_form::sock) {
-                adopt(create_server(config.listen, config.opts, line_protocol_sock_handler(),
+                adopt(create_server(config.listen, config.opts,
+                                    closing_first(line_protocol_sock_handler(), config),
                                     std::move(hooks)));
             } else {
-                adopt(create_server(config.listen, config.opts, line_protocol_handler(),
+                adopt(create_server(config.listen, config.opts,
+                                    closing_first(line_protocol_handler(), config),
                                     std::move(hooks)));
             }
         } catch (const listen_error& e) {
@@ -123,9 +124,23 @@ public:
     }
     [[nodiscard]] bool invariant() const final { return server_->invariant(); }
     [[nodiscard]] core::statistics stats() const final { return server_->stats(); }
+    [[nodiscard]] core::options server_options() const final { return server_->options(); }
+    [[nodiscard]] std::string description_json() const final {
+        std::ostringstream os;
+        server_->write_json(os);
+        return os.str();
+    }
     [[nodiscard]] std::vector<std::string> policy_calls() const final { return calls_; }
     [[nodiscard]] std::vector<std::string> raised_errors() const final { return raised_; }
-    [[nodiscard]] std::vector<core::notice_kind> notices() const final { return notices_; }
+    [[nodiscard]] std::vector<core::notice_kind> notices() const final {
+        std::vector<core::notice_kind> kinds;
+        for (const core::actions::notice& n : notices_)
+            kinds.push_back(n.kind);
+        return kinds;
+    }
+    [[nodiscard]] std::vector<core::actions::notice> notice_records() const final {
+        return notices_;
+    }
     void inject_accept_errors(const std::vector<int>& errors) final {
         for (const int e : errors)
             server_->inject_accept_faults(e, 1);
@@ -183,6 +198,20 @@ private:
         address_ = server_->listening_on_address();
     }
 
+    // `handler`, or with server_config::first_handler_closes, `handler` after the
+    // first start closes the server.
+    template <typename Handler>
+    Handler closing_first(Handler handler, const server_config& config) {
+        if (!config.first_handler_closes) return handler;
+        return [this, handler = std::move(handler)](const address& peer, auto&... io) {
+            if (!handler_closed_) {
+                handler_closed_ = true;
+                server_->close(false, [] {});
+            }
+            return handler(peer, io...);
+        };
+    }
+
     // The `call` policy's function: records "PEER: MESSAGE", then throws when the
     // scenario asked for a raising `call`.
     void record_policy_call(const address& peer, const std::exception_ptr& error, bool raises) {
@@ -198,7 +227,8 @@ private:
     address address_;
     std::vector<std::string> calls_;   // "PEER: MESSAGE" of every `call`
     std::vector<std::string> raised_;  // errors that left the backend's run
-    std::vector<core::notice_kind> notices_;
+    std::vector<core::actions::notice> notices_;
+    bool handler_closed_ = false;
     bool close_finished_ = false;
     bool handlers_finished_ = false;
 };

@@ -34,9 +34,11 @@ struct client {
     bool closed = false;
 };
 
+constexpr std::uint32_t harness_fd_limit = 256;
+
 sim::world_config harness_world() {
     sim::world_config c;
-    c.kernel.fd_limit = 256;
+    c.kernel.fd_limit = harness_fd_limit;
     c.kernel.syn_retry_initial_ns = 10 * ms;  // short, as real-backend scenarios are
     return c;
 }
@@ -111,6 +113,7 @@ public:
     [[nodiscard]] std::size_t open_descriptors() const override {
         return world_.net().fds_in_use();
     }
+    [[nodiscard]] std::uint64_t descriptor_limit() const override { return harness_fd_limit; }
 
 private:
     sim::server create_server(const std::string& listen, const core::options& opts,

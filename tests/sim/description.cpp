@@ -15,6 +15,7 @@
 #include "berth/sim/kernel.hpp"
 #include "berth/sim/server.hpp"
 #include "berth/sim/world.hpp"
+#include "description_checks.hpp"
 
 namespace berth::sim {
 
@@ -28,9 +29,7 @@ core::options ignoring(std::uint32_t max_connections) {
 }
 
 std::string json_of(const server& s) {
-    std::ostringstream json;
-    s.write_json(json);
-    return json.str();
+    return test::json_of(s);
 }
 
 bool has_control_character(const std::string& text) {
@@ -40,33 +39,55 @@ bool has_control_character(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("the description names the address, the backend, the options and each peer") {
+// A client in the world that sends `line` and keeps what comes back.
+struct line_client {
+    std::optional<socket> sock;
+    std::string received;
+};
+
+task<> talk(world& w, address to, std::string line, line_client& c) {
+    connect_result r = co_await w.connect(to);
+    if (!r.sock) co_return;
+    c.sock.emplace(*r.sock);
+    c.sock->send(line + "\n");
+    const line_result got = co_await c.sock->read_line();
+    if (got.line) c.received = *got.line;
+}
+
+TEST_CASE(
+    "the description names options, policy, peers, accept step, drop mode and stats, as text "
+    "and as well-formed JSON, before and after close") {
     world w(3);
-    server s = server::create_sock(w, "127.0.0.1:0", ignoring(2), line_protocol_sock_handler());
+    int errors = 0;
+    server_hooks hooks;
+    hooks.on_handler_error = [&errors](const address&, std::exception_ptr) { ++errors; };
+    server s =
+        server::create(w, "127.0.0.1:0", test::described_options(), line_protocol_handler(), hooks);
     const std::string port = s.listening_on().to_string();
     CHECK(port == std::to_string(s.listening_on_address().port()));
-    std::optional<socket> client;
-    w.net().connect(s.listening_on_address().to_string(), [&](int error, std::uint32_t endpoint) {
-        if (error == 0) client.emplace(w, endpoint);
-    });
-    w.run_until([&] { return s.num_connections() == 1 && client.has_value(); }, core::ns_per_s);
-    REQUIRE(client.has_value());
+    line_client first;
+    line_client second;
+    w.spawn(talk(w, s.listening_on_address(), "one", first));
+    w.spawn(talk(w, s.listening_on_address(), "two", second));
+    REQUIRE(w.run_until([&] { return first.received == "one" && second.received == "two"; },
+                        core::ns_per_s));
+    s.set_drop_incoming_connections(true);
 
-    std::ostringstream text;
-    text << s;
-    CHECK(text.str().find("listening_on: " + port + " (sim)") != std::string::npos);
-    CHECK(text.str().find("max_connections: 2") != std::string::npos);
-    CHECK(text.str().find("on_handler_error: ignore") != std::string::npos);
-    CHECK(text.str().find(client->local_address()) != std::string::npos);
+    test::check_live_description(
+        s, {"sim", port, first.sock->local_address(), second.sock->local_address()});
 
-    const std::string json = json_of(s);
-    CHECK(json.find("{\"listening_on\":\"" + port + "\",\"backend\":\"sim\",") == 0);
-    CHECK(json.find("\"peer\":\"" + client->local_address() + "\"") != std::string::npos);
-    CHECK(json.find("\"num_connections\":1") != std::string::npos);
-    CHECK(json.find("\"max_connections\":2") != std::string::npos);
-    client->close();
-    s.close();
+    first.sock->send("fail\n");  // one handler error, seen by the statistics and the hook
+    REQUIRE(w.run_until([&] { return errors == 1; }, core::ns_per_s));
+    bool finished = false;
+    s.close(true);
+    s.handlers_finished([&] { finished = true; });
+    REQUIRE(w.run_until([&] { return finished; }, core::ns_per_s));
+
+    test::check_closed_description(s);
+    first.sock->close();
+    second.sock->close();
     w.run();
+    CHECK(w.net().fds_in_use() == 0);
 }
 
 TEST_CASE("write_json escapes control characters in a listening name as \\u00XX") {

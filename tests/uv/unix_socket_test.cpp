@@ -1,11 +1,14 @@
 // A Unix-domain server on libuv: accepted sockets go to libuv through
-// uv_pipe_open, for both portable forms; the peer is an unnamed Unix socket.
+// uv_pipe_open, for both portable forms; the peer is an unnamed Unix socket. And
+// remove_stale_socket_file with a real stale file, a live server's file and a
+// regular file (tests/support/unix_socket_file_scenarios.hpp).
 #include <string>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
 
 #include "berth/line_protocol.hpp"
+#include "unix_socket_file_scenarios.hpp"
 #include "uv_test_support.hpp"
 
 namespace berth::uv_test {
@@ -21,7 +24,7 @@ TEST_CASE("a Unix socket server serves both portable forms through uv_pipe_open"
             o.max_connections = 2;
             o.on_handler_error = core::error_policy::ignore;
             posix::listen_spec spec = posix::listen_spec::of_file(path);
-            spec.remove_stale_socket_file(true).remove_file_on_close(true);
+            spec.remove_file_on_close(true);
             std::vector<address> peers;
             uv::server s =
                 reader_writer
@@ -49,6 +52,18 @@ TEST_CASE("a Unix socket server serves both portable forms through uv_pipe_open"
         CHECK(::access(path.c_str(), F_OK) != 0);  // removed on close
         CHECK(count_descriptors() == before);
     }
+}
+
+TEST_CASE("a stale socket file (bound, closed, never unlinked) is removed and the server listens") {
+    test::a_stale_socket_file_is_removed_and_the_server_listens_there<harness>();
+}
+
+TEST_CASE("a live server's socket file is not removed: creation fails saying a server listens") {
+    test::a_live_servers_socket_file_is_not_removed<harness>();
+}
+
+TEST_CASE("a regular file at the socket path is not removed: creation fails saying so") {
+    test::a_regular_file_at_the_path_is_not_removed<harness>();
 }
 
 }  // namespace berth::uv_test

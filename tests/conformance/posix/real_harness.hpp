@@ -9,6 +9,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/resource.h>
+
+#include <doctest/doctest.h>
 
 #include "berth/posix/socket_address.hpp"
 #include "harness.hpp"
@@ -34,6 +37,11 @@ public:
     [[nodiscard]] time_ns now_ns() const final { return posix_support::steady_now_ns(); }
     [[nodiscard]] std::size_t open_descriptors() const final {
         return posix_support::process_descriptors();
+    }
+    [[nodiscard]] std::uint64_t descriptor_limit() const final {
+        rlimit limit{};
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &limit) == 0);
+        return limit.rlim_cur;
     }
 
 protected:

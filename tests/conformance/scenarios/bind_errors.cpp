@@ -3,6 +3,8 @@
 // left open after a failed creation (the fixture's descriptor check), and options
 // are refused before any socket exists. Both creation functions (create and
 // create_sock) are checked.
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -46,8 +48,8 @@ TEST_CASE_FIXTURE(
 
 TEST_CASE_FIXTURE(
     scenario,
-    "a Unix path in a missing directory fails with ENOENT and a hint (the sim, without a "
-    "file system: served)") {
+    "a Unix path in a missing directory: refused with ENOENT and a hint where Unix sockets "
+    "are files; served by the sim, whose Unix addresses are text without a file system") {
     const handler_form form = either_form();
     const std::string directory = h->scratch_directory() + "/missing";
     const std::string path = directory + "/server.sock";
@@ -89,11 +91,21 @@ TEST_CASE_FIXTURE(scenario, "max_connections 0 is refused before any socket is c
     CHECK(contains(*r.error, "max_connections must be at least 1 (got 0)"));
 }
 
-TEST_CASE_FIXTURE(scenario, "max_connections left unset means the default limit") {
-    // Every backend documents the default as 90% of the (simulated) descriptor limit.
+TEST_CASE_FIXTURE(scenario,
+                  "max_connections left unset is 90% of the descriptor limit, in the options "
+                  "and the description, and the server serves") {
     server_config cfg = server_at("127.0.0.1:0", either_form());
     cfg.opts.max_connections = core::max_connections_unset;
     start(cfg);
+    // SEMANTICS.md section 2: 90% of the soft limit, at least 1, at most the cap.
+    const std::uint64_t limit = h->descriptor_limit();
+    const std::uint64_t expected = std::clamp<std::uint64_t>(limit / 10 * 9 + limit % 10 * 9 / 10,
+                                                             1, core::max_connections_limit);
+    CAPTURE(limit);
+    CHECK(h->server_options().max_connections == expected);
+    const std::string json = h->description_json();
+    CAPTURE(json);
+    CHECK(contains(json, "\"max_connections\":" + std::to_string(expected) + ","));
     const client_id c = h->connect();
     h->send(c, "default\n");
     CHECK(h->receive_line(c, patience_ns) == "default");

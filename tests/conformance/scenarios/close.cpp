@@ -187,7 +187,49 @@ TEST_CASE_FIXTURE(scenario,
     CHECK(h->invariant());
 }
 
-TEST_CASE_FIXTURE(scenario, "no handler is started after close has returned") {
+TEST_CASE_FIXTURE(scenario,
+                  "no handler is started after close has returned: a handler that closes the "
+                  "server stops the rest of its batch, whose sockets are closed unserved") {
+    server_config cfg = config(4, either_form());
+    cfg.opts.max_accepts_per_batch = 4;
+    cfg.first_handler_closes = true;
+    start(cfg);
+    const std::size_t descriptors_listening = h->open_descriptors();
+    // Both connect before the server runs again, so one batch accepts both; the
+    // first handler's close returns before the second handler would start.
+    const client_id first = h->connect();
+    const client_id second = h->connect();
+    h->send(first, "one\n");
+    h->send(second, "two\n");
+    CHECK(h->wait_until([&] { return h->stats().accepted == 2; }, patience_ns));
+    CHECK(h->is_closed());
+    CHECK(h->stats().handlers_started == 1);
+    CHECK(h->stats().closed_after_close == 1);
+
+    // One of them is served (the kernel's accept order decides which), the other
+    // closed without a handler.
+    const bool first_served = h->receive_line(first, patience_ns) == "one";
+    const client_id served = first_served ? first : second;
+    const client_id unserved = first_served ? second : first;
+    if (!first_served) CHECK(h->receive_line(second, patience_ns) == "two");
+    CHECK(h->wait_peer_closed(unserved, patience_ns));
+    h->send(served, "quit\n");
+    CHECK(h->receive_line(served, patience_ns) == "bye");
+    CHECK(h->wait_until([&] { return all_closed(*h); }, patience_ns));
+    CHECK(h->stats().handlers_started == 1);
+    CHECK(h->num_connections() == 0);
+
+    // The server holds nothing now: not the listener, not the unserved socket.
+    h->close_client(first);
+    h->close_client(second);
+    CHECK(h->wait_until([&] { return h->open_descriptors() == descriptors_listening - 1; },
+                        patience_ns));
+    CHECK(h->invariant());
+}
+
+TEST_CASE_FIXTURE(scenario,
+                  "a client queued while the server is full is never served once close has "
+                  "returned: the listener's close closes it") {
     start(config(1, either_form()));
     const client_id holder = answered_client(*h, "x");
     const client_id queued = h->connect();  // waits in the listen queue: the server is full

@@ -121,6 +121,19 @@ TEST_CASE_FIXTURE(scenario,
     CHECK(h->stats().late_writes == 1);
     CHECK(std::count(notices.begin(), notices.end(), core::notice_kind::late_handler_result) == 1);
     CHECK(h->stats().late_handler_results == 1);
+    // Both name the one connection, by the same id.
+    const std::vector<core::actions::notice> records = h->notice_records();
+    const auto late_write = std::find_if(records.begin(), records.end(), [](const auto& n) {
+        return n.kind == core::notice_kind::late_write;
+    });
+    const auto late_result = std::find_if(records.begin(), records.end(), [](const auto& n) {
+        return n.kind == core::notice_kind::late_handler_result;
+    });
+    REQUIRE(late_write != records.end());
+    REQUIRE(late_result != records.end());
+    CHECK(late_result->id == late_write->id);
+    CHECK(late_result->id.generation != 0);  // a real connection's id
+    CHECK(late_result->error_value == 0);
     CHECK(h->stats().handler_errors == 1);
     CHECK(h->invariant());
 }

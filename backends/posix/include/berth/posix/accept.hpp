@@ -17,9 +17,14 @@ namespace berth::posix {
 class descriptor_reserve;
 
 /// The fault-injection seam: a queue of errno values. While it is not empty, each
-/// accept attempt takes the next value and fails with it instead of calling
-/// accept4. The kernel is not touched, so the queued connections stay queued.
-/// Runs of the same value take one entry, so the queue is small and fixed.
+/// accept attempt takes the next value and fails with it. A per-connection error
+/// (ECONNABORTED, EPROTO, ...) is what the kernel reports for a connection that
+/// went away before it was accepted: it is made real, the first queued connection
+/// is taken and reset, so its client sees its connection end and the next one
+/// stays queued; with nothing queued, the fault waits and the attempt fails as
+/// accept4 does (EAGAIN). Any other error leaves the kernel's queue alone, as
+/// EMFILE or EINTR do. Runs of the same value take one entry, so the queue is
+/// small and fixed.
 class accept_faults {
 public:
     /// The most runs the queue holds.
@@ -39,6 +44,8 @@ public:
     [[nodiscard]] bool push(int error_value, std::uint32_t count);
     /// Failures still queued.
     [[nodiscard]] std::uint32_t pending() const { return pending_; }
+    /// The next failure's errno value, left queued. Precondition: pending() > 0.
+    [[nodiscard]] int next() const;
     /// The next failure's errno value, removed from the queue. Precondition:
     /// pending() > 0.
     /// @return the errno value.
@@ -65,9 +72,10 @@ struct accepted {
 };
 
 /// accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) on `listen_fd`, unless `faults` (may be
-/// null) has a failure queued, which is returned instead without touching the
-/// kernel. TCP sockets get TCP_NODELAY. Never blocks, never throws; EINTR is
-/// returned like any other error (the core ends the batch on it).
+/// null) has a failure queued, which is returned instead (taking and resetting a
+/// queued connection for a per-connection error, as accept_faults says). TCP
+/// sockets get TCP_NODELAY. Never blocks, never throws; EINTR is returned like any
+/// other error (the core ends the batch on it).
 /// @param listen_fd a non-blocking listening socket.
 /// @param faults the test seam, or null.
 /// @return the socket, owned by the caller, or the error.
