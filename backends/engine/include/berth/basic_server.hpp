@@ -31,7 +31,7 @@ public:
     /// Where the server listens: computed once at creation, valid after close.
     [[nodiscard]] const listen_endpoint& listening_on() const;
     /// The listening socket's address, asked of the socket; throws
-    /// std::logic_error once it is closed.
+    /// std::logic_error from the moment close is called.
     [[nodiscard]] address listening_on_address() const;
     void set_drop_incoming_connections(bool drop);
     [[nodiscard]] bool is_dropping_incoming_connections() const;
