@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <sys/socket.h>
+#include <type_traits>
 #include <unistd.h>
+#include <utility>
 
 #include <doctest/doctest.h>
 
@@ -26,36 +28,70 @@ reader_writer_handler handler_of(const creation& c) {
     return c.with_handler ? line_protocol_handler() : reader_writer_handler{};
 }
 
+stream_handler sock_handler_of(const creation& c) {
+    return c.with_handler ? line_protocol_sock_handler() : stream_handler{};
+}
+
+// The server `c` describes: `make` is called with the handler of c's form (empty
+// when c says so) and calls the backend's create or create_sock.
+template <typename Native, typename Make>
+auto create_in_form(const creation& c, const Native& native, const Make& make) {
+    switch (c.form) {
+        case form::create_sock: return make(sock_handler_of(c));
+        case form::native: return make(c.with_handler ? native : Native{});
+        case form::create: break;
+    }
+    return make(handler_of(c));
+}
+
 }  // namespace
 
 std::vector<backend> backends() {
     std::vector<backend> out;
 #ifdef BERTH_ERRORS_HAVE_ASIO
-    out.push_back(backend{"asio",
-                          [](const creation& c) {
-                              boost::asio::io_context ctx;
-                              asio::server s =
-                                  asio::server::create(ctx, c.spec, c.opts, handler_of(c), c.hooks);
-                              bool closed = false;
-                              s.close(true, [&] { closed = true; });
-                              const auto until =
-                                  std::chrono::steady_clock::now() + std::chrono::seconds(2);
-                              while (!closed && std::chrono::steady_clock::now() < until) {
-                                  static_cast<void>(ctx.run_one_for(std::chrono::milliseconds(1)));
-                              }
-                          },
-                          [] { return posix::test::open_fd_count(); }});
+    out.push_back(backend{
+        "asio",
+        [](const creation& c) {
+            boost::asio::io_context ctx;
+            const asio::native_handler native =
+                [](address, asio::socket&) -> boost::asio::awaitable<void> { co_return; };
+            asio::server s = create_in_form(c, native, [&](auto handler) {
+                if constexpr (std::is_same_v<decltype(handler), reader_writer_handler>) {
+                    return asio::server::create(ctx, c.spec, c.opts, std::move(handler), c.hooks);
+                } else {
+                    return asio::server::create_sock(ctx, c.spec, c.opts, std::move(handler),
+                                                     c.hooks);
+                }
+            });
+            bool closed = false;
+            s.close(true, [&] { closed = true; });
+            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            while (!closed && std::chrono::steady_clock::now() < until) {
+                static_cast<void>(ctx.run_one_for(std::chrono::milliseconds(1)));
+            }
+        },
+        [] { return posix::test::open_fd_count(); }});
 #endif
 #ifdef BERTH_ERRORS_HAVE_UV
-    out.push_back(backend{"uv",
-                          [](const creation& c) {
-                              uv_test::test_loop loop;
-                              uv::server s = uv::server::create(loop.get(), c.spec, c.opts,
-                                                                handler_of(c), c.hooks);
-                              static_cast<void>(uv_test::close_all(loop, s));
-                              CHECK(loop.close_loop() == 0);
-                          },
-                          [] { return uv_test::count_descriptors(); }});
+    out.push_back(
+        backend{"uv",
+                [](const creation& c) {
+                    uv_test::test_loop loop;
+                    const uv::native_handler native = [](const address&, uv_stream_t*,
+                                                         uv::completion done) { done.finish(); };
+                    uv::server s = create_in_form(c, native, [&](auto handler) {
+                        if constexpr (std::is_same_v<decltype(handler), reader_writer_handler>) {
+                            return uv::server::create(loop.get(), c.spec, c.opts,
+                                                      std::move(handler), c.hooks);
+                        } else {
+                            return uv::server::create_sock(loop.get(), c.spec, c.opts,
+                                                           std::move(handler), c.hooks);
+                        }
+                    });
+                    static_cast<void>(uv_test::close_all(loop, s));
+                    CHECK(loop.close_loop() == 0);
+                },
+                [] { return uv_test::count_descriptors(); }});
 #endif
     return out;
 }

@@ -23,13 +23,19 @@ inline bool closed_with_ebadf(int fd) {
     return ::fcntl(fd, F_GETFD) == -1 && errno == EBADF;
 }
 
+/// The handler forms: the portable create and create_sock, and the backend's native
+/// create_sock (an Asio awaitable, libuv callbacks).
+enum class form { create, create_sock, native };
+
 /// What a row creates a server with.
 struct creation {
-    creation(posix::listen_spec s, core::options o, bool handler = true)
-        : spec(std::move(s)), opts(o), with_handler(handler) {}
+    creation(posix::listen_spec s, core::options o, bool handler = true,
+             errors_test::form f = errors_test::form::create)
+        : spec(std::move(s)), opts(o), with_handler(handler), form(f) {}
     posix::listen_spec spec;
     core::options opts;
     bool with_handler = true;
+    errors_test::form form = errors_test::form::create;
     server_hooks hooks;
 };
 
