@@ -159,9 +159,13 @@ struct uv_harness {
 }  // namespace
 
 TEST_CASE("sim: every call on a closed server behaves as docs/semantics.md says") {
-    sim_harness h;
-    check_calls_on_a_closed_server(h);
-    CHECK(h.w.net().fds_in_use() == 0);
+    const std::size_t before = posix::test::open_fd_count();
+    {
+        sim_harness h;
+        check_calls_on_a_closed_server(h);
+        CHECK(h.w.net().fds_in_use() == 0);
+    }
+    CHECK(posix::test::open_fd_count() == before);
 }
 
 #ifdef BERTH_ERRORS_HAVE_ASIO

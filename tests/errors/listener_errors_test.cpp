@@ -198,6 +198,13 @@ TEST_CASE("systemd: sockets passed to another process are refused, opening nothi
                        "): the sockets were passed to another process");
 }
 
+TEST_CASE("systemd: a LISTEN_PID that is not a process id is refused, opening nothing") {
+    const activation env("x7", "1");
+    expect_refused(listen_spec::of_systemd_socket(),
+                   "take systemd socket 0 failed: EBADF (Bad file descriptor); LISTEN_PID \"x7\" "
+                   "is not a process id");
+}
+
 TEST_CASE("systemd: a LISTEN_FDS that is not a count is refused, opening nothing") {
     const activation env(std::to_string(::getpid()), "0");
     expect_refused(listen_spec::of_systemd_socket(),
