@@ -1,6 +1,8 @@
 #include "berth/basic_server.hpp"
 
 #include <ostream>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "berth/engine/server.hpp"
@@ -16,7 +18,14 @@ bool basic_server::is_closed() const {
 const listen_endpoint& basic_server::listening_on() const {
     return engine_->listening_on();
 }
+// From the moment close is called, not from when the listener's close completes: a
+// close during an accept batch keeps the socket open until the batch ends, and the
+// answer must not depend on that, nor on the backend.
 address basic_server::listening_on_address() const {
+    if (is_closed()) {
+        throw std::logic_error("listening_on_address: the listener (listening on " +
+                               listening_on().to_string() + ") is closed");
+    }
     return engine_->loop().listening_on_address();
 }
 void basic_server::set_drop_incoming_connections(bool drop) {

@@ -219,21 +219,41 @@ listener::~listener() {
     close();
 }
 
+handed_over_socket::handed_over_socket(const listen_spec& spec) {
+    if (spec.kind() != listen_kind::systemd) {
+        fd_ = spec.socket();  // -1 when the listener creates the socket
+        return;
+    }
+    const systemd_sockets passed = systemd_sockets_from_environment();
+    if (!passed.error.empty()) {
+        systemd_error_ = passed.error;
+    } else if (spec.systemd_index() >= passed.count) {
+        systemd_error_ = "LISTEN_FDS passes only " + std::to_string(passed.count) + " socket(s)";
+    } else {
+        fd_ = passed.first_fd + static_cast<int>(spec.systemd_index());
+    }
+}
+
+handed_over_socket::handed_over_socket(handed_over_socket&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), systemd_error_(std::move(other.systemd_error_)) {}
+
+handed_over_socket::~handed_over_socket() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
 listener listener::create(const listen_spec& spec, int backlog, const listen_calls& calls) {
+    return create(handed_over_socket(spec), spec, backlog, calls);
+}
+
+listener listener::create(handed_over_socket handed, const listen_spec& spec, int backlog,
+                          const listen_calls& calls) {
     BERTH_ASSERT(backlog >= 0 && backlog <= core::backlog_limit);
     BERTH_ASSERT(calls.bind != nullptr && calls.listen != nullptr);
-    if (spec.kind() == listen_kind::inherited) return adopt(spec.socket(), spec.to_string());
+    BERTH_ASSERT(spec.kind() == listen_kind::systemd || handed.fd() == spec.socket());
+    if (spec.kind() == listen_kind::inherited) return adopt(std::move(handed), spec.to_string());
     if (spec.kind() == listen_kind::systemd) {
-        const systemd_sockets passed = systemd_sockets_from_environment();
-        if (!passed.error.empty()) {
-            fail_with_hint("take", spec.to_string(), EBADF, passed.error);
-        }
-        if (spec.systemd_index() >= passed.count) {
-            fail_with_hint("take", spec.to_string(), EBADF,
-                           "LISTEN_FDS passes only " + std::to_string(passed.count) + " socket(s)");
-        }
-        const int fd = passed.first_fd + static_cast<int>(spec.systemd_index());
-        return adopt(fd, spec.to_string());
+        if (handed.fd() < 0) fail_with_hint("take", spec.to_string(), EBADF, handed.systemd_error_);
+        return adopt(std::move(handed), spec.to_string());
     }
 
     const bool is_inet = spec.kind() == listen_kind::inet;
@@ -247,8 +267,9 @@ listener listener::create(const listen_spec& spec, int backlog, const listen_cal
                                            ? port_chosen_by_os_attempts_max
                                            : 1;
     for (std::uint32_t attempt = 1;; ++attempt) {
+        // A supplied socket is tried once (attempts_max is 1), so it is released once.
         fd_guard guard(
-            supplied ? spec.socket()
+            supplied ? handed.release()
                      : ::socket(target.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (guard.get() < 0) fail("create a socket for", spec, errno);
         if (supplied) {
@@ -299,8 +320,9 @@ listener listener::create(const listen_spec& spec, int backlog, const listen_cal
 // An inherited socket is served as is: it must already be a listening stream
 // socket of a family berth knows. The listener owns it from here, so a socket
 // that fails the checks is closed like any other failed creation.
-listener listener::adopt(int fd, const std::string& address) {
-    fd_guard guard(fd);
+listener listener::adopt(handed_over_socket handed, const std::string& address) {
+    fd_guard guard(handed.release());
+    const int fd = guard.get();
     struct stat status {};
     if (::fstat(fd, &status) != 0) fail_with_hint("adopt", address, errno, {});
     if (!S_ISSOCK(status.st_mode)) {

@@ -38,8 +38,7 @@ public:
     /// @return a reference valid while any handle to the server exists.
     [[nodiscard]] const listen_endpoint& listening_on() const;
     /// The listening socket's address, asked of the socket (getsockname on POSIX).
-    /// @throws std::logic_error naming the endpoint once the listening socket is
-    ///   closed.
+    /// @throws std::logic_error naming the endpoint from the moment close is called.
     [[nodiscard]] address listening_on_address() const;
     /// Drop mode (SEMANTICS.md section 4): while on, every socket accepted is closed
     /// at once and no handler starts; connections already running are untouched.

@@ -8,6 +8,7 @@
 #include <string>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <utility>
 
 #include "berth/address.hpp"
 #include "berth/errors.hpp"
@@ -35,6 +36,35 @@ using listen_endpoint = berth::listen_endpoint;
 /// What `listener::create` throws.
 using listen_error = berth::listen_error;
 
+/// The socket a listen_spec hands to the server instead of one the listener
+/// creates: a supplied one (use_socket), an inherited one (of_listening_socket) or
+/// the service manager's (of_systemd_socket, resolved from LISTEN_PID and LISTEN_FDS
+/// when this is made). SEMANTICS.md section 2: the server owns it from the moment
+/// its creation starts, so a creation makes this first, before it checks anything,
+/// and every failure after that closes the socket, exactly once. Empty for a spec
+/// whose socket the listener creates, and for a systemd spec whose environment
+/// passes no such socket: there is nothing to own.
+class handed_over_socket {
+public:
+    explicit handed_over_socket(const listen_spec& spec);
+    handed_over_socket(handed_over_socket&& other) noexcept;
+    handed_over_socket& operator=(handed_over_socket&&) = delete;
+    handed_over_socket(const handed_over_socket&) = delete;
+    handed_over_socket& operator=(const handed_over_socket&) = delete;
+    /// Closes the socket unless it was released.
+    ~handed_over_socket();
+
+    /// The descriptor, or -1.
+    [[nodiscard]] int fd() const { return fd_; }
+
+private:
+    friend class listener;
+    int release() { return std::exchange(fd_, -1); }
+
+    int fd_ = -1;
+    std::string systemd_error_;  // systemd: why there is no socket to own
+};
+
 /// Owns one listening socket. Move-only; not thread safe.
 class listener {
 public:
@@ -52,6 +82,10 @@ public:
     ///   need root or the CAP_NET_BIND_SERVICE capability".
     [[nodiscard]] static listener create(const listen_spec& spec, int backlog = 64,
                                          const listen_calls& calls = {});
+    /// The same, for a creation that took `handed` (made of `spec`) before its own
+    /// checks: the listener keeps it on success and closes it on failure.
+    [[nodiscard]] static listener create(handed_over_socket handed, const listen_spec& spec,
+                                         int backlog = 64, const listen_calls& calls = {});
 
     /// Takes `other`'s socket; `other` is left closed.
     /// @param other the listener moved from.
@@ -87,7 +121,7 @@ public:
 
 private:
     listener() = default;
-    [[nodiscard]] static listener adopt(int fd, const std::string& address);
+    [[nodiscard]] static listener adopt(handed_over_socket handed, const std::string& address);
 
     int fd_ = -1;
     int family_ = AF_UNSPEC;

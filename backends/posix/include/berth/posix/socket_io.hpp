@@ -62,7 +62,10 @@ private:
 /// Creates a real backend's server: checks `opts` before anything is opened
 /// (creation_error), binds and listens as `spec` says (listen_error, nothing left
 /// open), wraps the listener in the backend's io (`make_io`), and starts the engine.
+/// `handed` is the socket `spec` hands over, taken by the backend's create before
+/// its own first check (SEMANTICS.md section 2): every failure closes it.
 /// Call it on the loop's thread: the engine's first accept step is armed inside.
+/// @param handed the socket `spec` hands over (may be empty).
 /// @param spec where to listen.
 /// @param opts the user's options; max_connections defaults to
 ///   default_max_connections().
@@ -76,8 +79,8 @@ private:
 /// @throws creation_error for refused options, before anything is opened.
 /// @throws listen_error when the listener cannot be created.
 [[nodiscard]] std::shared_ptr<engine::server> start_server(
-    const listen_spec& spec, core::options opts, engine::handler serve, server_hooks hooks,
-    bool has_handler, const char* form, std::string_view backend_name,
+    handed_over_socket handed, const listen_spec& spec, core::options opts, engine::handler serve,
+    server_hooks hooks, bool has_handler, const char* form, std::string_view backend_name,
     const std::function<std::unique_ptr<socket_io>(listener)>& make_io);
 
 }  // namespace berth::posix
