@@ -1,0 +1,108 @@
+// Replays the key-value fuzz target's corpus without libFuzzer (any compiler; every
+// build runs it as the CTest test sim_testing/fuzz_corpus_replay): each file goes
+// through the same target as fuzz_handler.cpp's LLVMFuzzerTestOneInput, and any
+// failure fails the replay, naming the file, what failed and the input's plan. A
+// directory's inputs, taken together, must still reach acknowledged sets, gets with
+// and without a value, error replies and well-behaved clients.
+//
+//   berth_sim_testing_fuzz_replay examples/sim_testing/corpus   # the CTest test
+//   berth_sim_testing_fuzz_replay crash-1234                    # replay one crash
+//   berth_sim_testing_fuzz_replay --trace t.json crash-1234     # its Chrome trace
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzz_handler.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using berth::examples::kv::fuzz_reach;
+
+struct reach {
+    const char* what;
+    std::uint64_t fuzz_reach::*count;
+};
+constexpr reach required[] = {
+    {"an acknowledged set", &fuzz_reach::sets_acknowledged},
+    {"a get answered with a value", &fuzz_reach::gets_with_value},
+    {"a get answered 'missing'", &fuzz_reach::gets_missing},
+    {"an error reply", &fuzz_reach::errors},
+    {"a well-behaved client", &fuzz_reach::well_behaved_clients},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<fs::path> inputs;
+    std::string trace_path;
+    bool directory = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg(argv[i]);
+        if (arg == "--trace" && i + 1 < argc) {
+            trace_path = argv[++i];
+            continue;
+        }
+        const fs::path path(arg);
+        std::error_code error;
+        if (fs::is_directory(path, error)) {
+            directory = true;
+            for (const auto& entry : fs::directory_iterator(path))
+                if (entry.is_regular_file() && entry.path().filename() != "README")
+                    inputs.push_back(entry.path());
+        } else if (fs::is_regular_file(path, error)) {
+            inputs.push_back(path);
+        } else {
+            std::cerr << argv[0] << ": '" << arg << "': no such file or directory\n";
+            return 2;
+        }
+    }
+    std::sort(inputs.begin(), inputs.end());
+    if (inputs.empty()) {
+        std::cerr << "usage: " << argv[0] << " [--trace FILE] <corpus dir or file>...\n";
+        return 2;
+    }
+    berth::sim::fuzz_run_options options;
+    options.record_trace = !trace_path.empty();
+    std::uint64_t failures = 0;
+    for (const fs::path& path : inputs) {
+        std::ifstream file(path, std::ios::binary);
+        const std::vector<char> chars{std::istreambuf_iterator<char>(file),
+                                      std::istreambuf_iterator<char>()};
+        const std::vector<std::uint8_t> input(chars.begin(), chars.end());
+        const berth::sim::fuzz_result r = berth::examples::kv::run_kv_fuzz(input, options);
+        if (!r.ok()) {
+            ++failures;
+            std::cout << "FAILED " << path.string() << ":\n";
+            berth::sim::print_failure(std::cout, r);
+        }
+        if (!trace_path.empty()) {
+            std::ofstream out(trace_path);
+            r.trace.write_chrome_json(out, 0);
+            std::cout << "trace of " << path.string() << " written to " << trace_path << '\n';
+        }
+    }
+    const fuzz_reach& total = berth::examples::kv::fuzz_reached();
+    std::cout << "replayed " << inputs.size() << " inputs\n";
+    for (const reach& q : required)
+        std::cout << "  " << q.what << ": " << total.*q.count << '\n';
+    if (failures != 0) {
+        std::cout << failures << " inputs FAILED\n";
+        return 1;
+    }
+    if (!directory) return 0;  // a replay of chosen files, not the corpus
+    bool complete = true;
+    for (const reach& q : required) {
+        if (total.*q.count == 0) {
+            std::cout << "MISSING from the corpus: " << q.what << '\n';
+            complete = false;
+        }
+    }
+    return complete ? 0 : 1;
+}
