@@ -70,6 +70,23 @@ inline core::options fault_options(std::uint32_t connections_max, std::uint32_t 
     return o;
 }
 
+/// Closes the server with its connections when a test leaves its scope early (a
+/// failed REQUIRE): a loop whose server still listens would never run out of work,
+/// and the harness's end would wait for it.
+template <typename Server>
+class closes_at_exit {
+public:
+    explicit closes_at_exit(Server& s) : s_(s) {}
+    closes_at_exit(const closes_at_exit&) = delete;
+    closes_at_exit& operator=(const closes_at_exit&) = delete;
+    ~closes_at_exit() {
+        if (!s_.is_closed() || s_.num_connections() > 0) s_.close(true, [] {});
+    }
+
+private:
+    Server& s_;
+};
+
 /// Length of a TCP listener's accept queue (Linux reports it in tcpi_unacked).
 inline std::uint32_t accept_queue_length(int listen_fd) {
     tcp_info info{};

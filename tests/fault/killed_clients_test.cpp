@@ -29,14 +29,16 @@ constexpr int victims = 20;
         ::pause();
 }
 
-TEST_CASE("clients SIGKILLed mid-request free their slots within a bounded time and the next "
-          "client is served") {
+TEST_CASE(
+    "clients SIGKILLed mid-request free their slots within a bounded time and the next "
+    "client is served") {
     const std::size_t before = harness::open_descriptors();
     {
         harness h;
         error_log errors;
-        auto s = h.create(test::loopback(), fault_options(64), line_protocol_handler(),
-                          errors.hooks());
+        auto s =
+            h.create(test::loopback(), fault_options(64), line_protocol_handler(), errors.hooks());
+        const closes_at_exit guard(s);
         const address at = s.listening_on_address();
         int ready[2];
         REQUIRE(::pipe2(ready, O_CLOEXEC | O_NONBLOCK) == 0);

@@ -28,6 +28,7 @@ void survive_storm(const Wave& wave) {
         o.backlog = 128;
         error_log errors;
         auto s = h.create(test::loopback(), o, line_protocol_handler(), errors.hooks());
+        const closes_at_exit guard(s);
         const address at = s.listening_on_address();
         const int listen_fd = s.listening_socket();
         for (std::uint32_t sent = 0; sent < storm_size; sent += wave_size) {
@@ -35,9 +36,7 @@ void survive_storm(const Wave& wave) {
             REQUIRE(h.run_until([&] { return accept_queue_length(listen_fd) == 0; }, 5s));
         }
         CHECK(h.run_until(
-            [&] {
-                return taken_from_kernel(s.stats()) == storm_size && s.num_connections() == 0;
-            },
+            [&] { return taken_from_kernel(s.stats()) == storm_size && s.num_connections() == 0; },
             10s));
         const core::statistics st = s.stats();
         MESSAGE(backend_name, ": ", storm_size, " resets: ", st.accepted, " accepted, ",
@@ -68,8 +67,9 @@ void survive_storm(const Wave& wave) {
     CHECK(harness::open_descriptors() == before);
 }
 
-TEST_CASE("2000 clients that connect and reset at once (SO_LINGER 0) leave the server "
-          "serving, its counts consistent and no descriptor behind") {
+TEST_CASE(
+    "2000 clients that connect and reset at once (SO_LINGER 0) leave the server "
+    "serving, its counts consistent and no descriptor behind") {
     survive_storm([](const address& at) {
         for (std::uint32_t i = 0; i < wave_size; ++i) {
             peer p(at);
@@ -78,8 +78,9 @@ TEST_CASE("2000 clients that connect and reset at once (SO_LINGER 0) leave the s
     });
 }
 
-TEST_CASE("2000 clients that ask for a flood and reset while it is written leave the server "
-          "serving, no writer failed and no descriptor behind") {
+TEST_CASE(
+    "2000 clients that ask for a flood and reset while it is written leave the server "
+    "serving, no writer failed and no descriptor behind") {
     survive_storm([](const address& at) {
         std::vector<std::unique_ptr<peer>> wave;
         for (std::uint32_t i = 0; i < wave_size; ++i) {
