@@ -54,19 +54,21 @@ void close_under_load(close_form form) {
             },
             5s));
 
-        // New clients keep coming, one per turn of the loop, before and after close.
+        // New clients keep coming, one per turn of the loop, half of them before close
+        // and half after.
         std::vector<std::unique_ptr<pending_client>> newcomers;
-        const auto stream_for = [&](std::chrono::milliseconds how_long) {
+        const auto stream_for = [&](std::chrono::milliseconds how_long, std::size_t up_to) {
             static_cast<void>(run_with_clients(
                 h, newcomers,
                 [&] {
-                    if (newcomers.size() < newcomers_max)
+                    if (newcomers.size() < up_to)
                         newcomers.push_back(std::make_unique<pending_client>(at, "new\n"));
                     return false;
                 },
                 how_long));
         };
-        stream_for(100ms);
+        stream_for(100ms, newcomers_max / 2);
+        const std::size_t newcomers_before_close = newcomers.size();
 
         bool closed = false;
         bool finished = false;
@@ -85,7 +87,8 @@ void close_under_load(close_form form) {
         const std::uint32_t calls_at_close = handler_calls;
         const std::uint64_t started_at_close = s.stats().handlers_started;
         const auto closed_at = steady::now();
-        stream_for(100ms);  // connects now find the listener closed
+        stream_for(100ms, newcomers_max);  // connects now find the listener closed
+        const std::size_t newcomer_count = newcomers.size();
         CHECK(closed);
 
         if (form == close_form::keep_connections) {
@@ -129,9 +132,10 @@ void close_under_load(close_form form) {
             newcomers_served += echo_of(*c, "new") ? 1U : 0U;
         }
         MESSAGE(backend_name, ": close under load (form ", static_cast<int>(form),
-                "): ", calls_at_close, " handlers before close, ", everyone.size() - live,
-                " newcomers of which ", newcomers_served, " served and ", refused,
-                " refused; handlers_finished ", finished_after.count(), " ms after close");
+                "): ", calls_at_close, " handlers before close, ", newcomer_count, " newcomers (",
+                newcomers_before_close, " before close) of which ", newcomers_served,
+                " served and ", refused, " refused; handlers_finished ", finished_after.count(),
+                " ms after close");
         CHECK(closed);
         CHECK(finished);
         CHECK(handler_calls == calls_at_close);  // none started after close returned
