@@ -12,8 +12,8 @@ namespace {
 
 constexpr std::uint32_t storm_size = 200;
 
-// Fails at once for "now", after a read for anything else: both ways a handler
-// fails (before and after its first suspension). "ping" is echoed.
+// Fails right after reading "now", after a sleep for anything else: a failure
+// straight out of a read and one out of a timer. "ping" is echoed.
 task<> failing(address peer, reader& r, writer& w) {
     const std::optional<std::string> first = co_await r.read_line();
     if (first == "ping") {
