@@ -18,7 +18,8 @@ std::shared_ptr<engine::server> make(world& w, const std::string& listen, core::
                                      engine::handler serve, bool has_handler, const char* form,
                                      server_hooks hooks) {
     // SEMANTICS.md section 2: the default limit is 90% of the descriptor limit.
-    const auto default_max = std::max<std::uint32_t>(1, w.net().config().fd_limit / 10 * 9);
+    const auto default_max = std::max<std::uint32_t>(
+        1, static_cast<std::uint32_t>(std::uint64_t{w.net().config().fd_limit} * 9 / 10));
     opts = engine::checked_options(opts, hooks, default_max, has_handler, form);
     const kernel::listen_result r = w.net().listen(listen, opts.backlog);
     // The step that fails so on Linux: the socket itself for want of a descriptor,
