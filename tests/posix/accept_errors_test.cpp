@@ -4,6 +4,8 @@
 // never spins; a fatal error closes the listener and comes out of run().
 #include <algorithm>
 #include <cerrno>
+#include <memory>
+#include <vector>
 
 #include "berth/errors.hpp"
 #include "berth/posix/accept.hpp"
@@ -75,8 +77,14 @@ TEST_CASE("inject_accept_faults refuses with creation_error once the seam's queu
                              "inject_accept_faults: the fault queue holds at most 64 runs of "
                              "equal errno values",
                              creation_error);
-        // What was queued is still served, one fault per accept attempt: the client
+        // What was queued is still served, one fault per accept attempt, each
+        // taking (and resetting) the client first in the queue: the 70th client
         // gets in after them.
+        std::vector<std::unique_ptr<test::peer>> skipped;
+        for (std::uint32_t i = 0; i < accept_faults::runs_max + 5; ++i) {
+            skipped.push_back(std::make_unique<test::peer>(srv.s.listening_on_address()));
+            CHECK(srv.run_until([&] { return skipped.back()->ended(); }));
+        }
         test::peer c(srv.s.listening_on_address());
         CHECK(srv.run_until([&] { return srv.s.stats().accepted == 1; }));
         CHECK(srv.s.stats().accept_errors_of(core::accept_error_class::per_connection) ==

@@ -1,6 +1,7 @@
 // The accept fault seam (posix::accept_faults) and posix::accept_one with it: each
 // attempt takes the next queued errno instead of calling accept4, in the order
-// pushed, leaving the kernel's queue alone; once the queue is empty accept4 runs.
+// pushed; a per-connection errno takes and resets the first queued connection,
+// the others leave the kernel's queue alone; once the queue is empty accept4 runs.
 #include <cerrno>
 #include <unistd.h>
 
@@ -37,20 +38,24 @@ TEST_CASE("queued faults come out in the order they were pushed, and a full queu
     CHECK(faults.push(ENOBUFS, 1));
 }
 
-TEST_CASE("accept_one takes queued faults first and leaves the kernel's queue alone") {
+TEST_CASE("accept_one takes queued faults first: a per-connection one takes and resets the "
+          "queued connection, others leave the kernel's queue alone") {
     test::fd_leak_check leak_check;
     test::temp_dir dir;
     const listener l = listener::create(listen_spec::of_file(dir.file("s")));
+    const int skipped = test::connect_to(test::unix_address(dir.file("s")));
     const int client = test::connect_to(test::unix_address(dir.file("s")));
-    accept_faults faults(ECONNABORTED, 2);
-    CHECK(faults.push(EMFILE, 1));
-    for (const int expected : {ECONNABORTED, ECONNABORTED, EMFILE}) {
+    accept_faults faults(ECONNABORTED, 1);
+    CHECK(faults.push(EMFILE, 2));
+    for (const int expected : {ECONNABORTED, EMFILE, EMFILE}) {
         const accepted a = accept_one(l.fd(), &faults);
         CHECK(a.fd == -1);
         CHECK(a.error_value == expected);
     }
     CHECK(faults.pending() == 0);
-    // The client was never touched: it is still queued, and accept4 takes it now.
+    CHECK(test::peer_closed(skipped));  // the ECONNABORTED took it
+    // EMFILE did not touch the second client: it is still queued, and accept4
+    // takes it now.
     const accepted a = accept_one(l.fd(), &faults);
     REQUIRE(a.fd >= 0);
     CHECK(a.error_value == 0);
@@ -59,6 +64,7 @@ TEST_CASE("accept_one takes queued faults first and leaves the kernel's queue al
     CHECK(test::peer_closed(client));
     // Nothing queued any more, in the kernel or the seam.
     CHECK(accept_one(l.fd(), &faults).error_value == EAGAIN);
+    ::close(skipped);
     ::close(client);
 }
 
