@@ -38,8 +38,9 @@ TEST_CASE("queued faults come out in the order they were pushed, and a full queu
     CHECK(faults.push(ENOBUFS, 1));
 }
 
-TEST_CASE("accept_one takes queued faults first: a per-connection one takes and resets the "
-          "queued connection, others leave the kernel's queue alone") {
+TEST_CASE(
+    "accept_one takes queued faults first: a per-connection one takes and resets the "
+    "queued connection, others leave the kernel's queue alone") {
     test::fd_leak_check leak_check;
     test::temp_dir dir;
     const listener l = listener::create(listen_spec::of_file(dir.file("s")));
