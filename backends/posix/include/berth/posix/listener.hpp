@@ -46,7 +46,11 @@ using listen_error = berth::listen_error;
 /// passes no such socket: there is nothing to own.
 class handed_over_socket {
 public:
+    /// Takes the socket `spec` hands over, if any: from here it is owned.
+    /// @param spec the listen specification; only read.
     explicit handed_over_socket(const listen_spec& spec);
+    /// Moves the ownership; `other` is left empty.
+    /// @param other the owner so far.
     handed_over_socket(handed_over_socket&& other) noexcept;
     handed_over_socket& operator=(handed_over_socket&&) = delete;
     handed_over_socket(const handed_over_socket&) = delete;
