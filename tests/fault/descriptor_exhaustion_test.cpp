@@ -9,6 +9,14 @@
 namespace berth::fault {
 namespace {
 
+// Under UBSan the child's own sanitizer fails once descriptors run out (see
+// CMakeLists.txt): these cases run in the dev and Release builds.
+#if defined(BERTH_FAULT_UNDER_UBSAN)
+constexpr bool ubsan_cannot_run_out_of_descriptors = true;
+#else
+constexpr bool ubsan_cannot_run_out_of_descriptors = false;
+#endif
+
 constexpr rlim_t child_descriptor_limit = 64;
 constexpr std::size_t client_count = 300;
 
@@ -74,7 +82,8 @@ std::size_t wait_served_settles(std::vector<std::unique_ptr<pending_client>>& cl
 
 TEST_CASE(
     "out of descriptors (EMFILE), the server backs off without spinning and serves "
-    "every waiting client once descriptors free") {
+    "every waiting client once descriptors free" *
+    doctest::skip(ubsan_cannot_run_out_of_descriptors)) {
     child_server srv(child_descriptor_limit, exhaustible_options(core::exhaustion_mode::back_off));
     auto clients = ping_clients(srv.server_address(), client_count);
 
@@ -147,7 +156,8 @@ TEST_CASE(
 
 TEST_CASE(
     "out of descriptors in shed mode, every client the server cannot serve gets a "
-    "prompt close, and new clients are served once descriptors free") {
+    "prompt close, and new clients are served once descriptors free" *
+    doctest::skip(ubsan_cannot_run_out_of_descriptors)) {
     child_server srv(child_descriptor_limit, exhaustible_options(core::exhaustion_mode::shed));
     auto clients = ping_clients(srv.server_address(), client_count);
 
