@@ -46,9 +46,9 @@ TEST_CASE(
         const closes_at_exit guard(s);
         const address at = s.listening_on_address();
 
-        std::uint64_t resident_max = 0;
-        const auto sample = [&] { resident_max = std::max(resident_max, test::resident_bytes()); };
-        const std::uint64_t resident_before = test::resident_bytes();
+        std::uint64_t in_use_max = 0;
+        const auto sample = [&] { in_use_max = std::max(in_use_max, memory_in_use_bytes()); };
+        const std::uint64_t in_use_before = memory_in_use_bytes();
         std::vector<std::unique_ptr<peer>> stalled;
         for (std::uint32_t i = 0; i < flooders; ++i) {
             stalled.push_back(std::make_unique<peer>(at, 64 * 1024));
@@ -82,8 +82,8 @@ TEST_CASE(
             },
             10s));
         sample();
-        MESSAGE(backend_name, ": ", flooders, " floods cut off; resident grew by at most ",
-                (resident_max - std::min(resident_max, resident_before)) >> 10, " KiB; echo in ",
+        MESSAGE(backend_name, ": ", flooders, " floods cut off; memory in use grew by at most ",
+                (in_use_max - std::min(in_use_max, in_use_before)) >> 10, " KiB; echo in ",
                 answer_time.count(), " ms");
         CHECK(errors.entries.size() == flooders);
         for (const auto& e : errors.entries) {
@@ -93,7 +93,7 @@ TEST_CASE(
         CHECK(s.stats().handler_errors == flooders);
         // The writers hold at most flooders x limit_bytes; the rest is the kernel's. A
         // writer without a limit would have held hundreds of MiB by now.
-        CHECK(resident_max < resident_before + flooders * limit_bytes + (32ULL << 20));
+        CHECK(in_use_max < in_use_before + flooders * limit_bytes + (32ULL << 20));
 
         // The stalled clients find their connection closed once they read.
         for (auto& p : stalled) {
