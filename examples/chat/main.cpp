@@ -7,9 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "chat_backends.hpp"
+#include "chat_drain.hpp"
+#include "chat_handler.hpp"
 #include "chat_options.hpp"
+#include "chat_room.hpp"
 #include "echo_report.hpp"
+#include "run_on_backend.hpp"
 
 int main(int argc, char** argv) {
     using namespace berth;
@@ -29,15 +32,13 @@ int main(int argc, char** argv) {
     }
     // A client that leaves while the server writes must not kill the process.
     static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
-    switch (opts.backend) {
-#ifdef BERTH_CHAT_HAVE_ASIO
-        case echo::echo_backend::asio: return chat::run_chat_asio(opts);
-#endif
-#ifdef BERTH_CHAT_HAVE_UV
-        case echo::echo_backend::uv: return chat::run_chat_uv(opts);
-#endif
-        default: break;
-    }
-    std::cerr << program << ": this build has no such backend\n";
-    return echo::exit_usage;
+    // The room outlives the loop: the loop's end closes any handler left, and a
+    // handler leaves the room as it ends.
+    chat::room members(opts.server.max_connections);
+    const std::chrono::milliseconds drain_deadline = opts.drain_deadline;
+    return echo::run_on_backend(
+        opts.backend, opts.listen, opts.server, chat::chat_handler(members),
+        [&members, drain_deadline](auto& s, std::function<void()> finished) {
+            chat::start_drain(members, s, drain_deadline, std::move(finished));
+        });
 }

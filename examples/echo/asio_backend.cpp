@@ -1,5 +1,5 @@
-// berth-echo's Asio side: berth-echo's one handler (echo_serve.hpp) on an
-// io_context, signals through asio::signal_set.
+// The example servers' Asio side: their one handler on an io_context, signals
+// through asio::signal_set.
 #include "asio_backend.hpp"
 
 #include <csignal>
@@ -21,31 +21,30 @@ namespace {
 namespace net = boost::asio;
 
 // Signals are watched until the server has finished; then nothing is left to run.
-void watch_signals(net::signal_set& signals, asio::server& s, bool close_existing, bool& closing) {
-    signals.async_wait([&signals, &s, close_existing, &closing](const boost::system::error_code& ec,
-                                                                int signal_number) {
-        if (ec) return;  // cancelled: the server has finished
-        on_echo_signal(
-            s, signal_number, closing,
-            [&s, close_existing](auto finished) {
-                s.close(close_existing, [] {});
-                s.handlers_finished(std::move(finished));
-            },
-            [&signals] { signals.cancel(); });
-        watch_signals(signals, s, close_existing, closing);
-    });
+void watch_signals(net::signal_set& signals, asio::server& s,
+                   const signal_close<asio::server>& close, bool& closing) {
+    signals.async_wait(
+        [&signals, &s, &close, &closing](const boost::system::error_code& ec, int signal_number) {
+            if (ec) return;  // cancelled: the server has finished
+            on_echo_signal(
+                s, signal_number, closing,
+                [&s, &close](std::function<void()> finished) { close(s, std::move(finished)); },
+                [&signals] { signals.cancel(); });
+            watch_signals(signals, s, close, closing);
+        });
 }
 
 }  // namespace
 
-int run_echo_asio(const echo_options& opts, const reader_writer_handler& handler) {
+int run_asio(const posix::listen_spec& listen, const core::options& options,
+             const reader_writer_handler& handler, const signal_close<asio::server>& close) {
     net::io_context ctx(1);
     // Installed before the server exists, so no signal is lost after "listening on".
     net::signal_set signals(ctx, SIGUSR1, SIGUSR2, SIGINT);
     signals.add(SIGTERM);
     std::optional<asio::server> s;
     try {
-        s.emplace(asio::server::create(ctx, opts.listen, opts.server, handler, echo_hooks()));
+        s.emplace(asio::server::create(ctx, listen, options, handler, echo_hooks()));
     } catch (const creation_error& e) {
         print_error(e.what());
         return exit_usage;
@@ -56,11 +55,12 @@ int run_echo_asio(const echo_options& opts, const reader_writer_handler& handler
     print_line_to_stdout("listening on " + address_text(*s) + "\n");
 
     bool closing = false;
-    watch_signals(signals, *s, opts.close_existing_connections, closing);
+    watch_signals(signals, *s, close, closing);
     try {
         ctx.run();
     } catch (const std::exception& e) {
-        // --on-handler-error raise (or a fatal accept error): the error ends the process.
+        // A raised error (the `raise` policy, a fatal accept error, an error hook
+        // failing) ends the process.
         print_error(e.what());
         return exit_handler_error;
     }

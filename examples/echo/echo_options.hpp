@@ -9,6 +9,7 @@
 
 #include "berth/core/options.hpp"
 #include "berth/posix/listen_spec.hpp"
+#include "command_line.hpp"
 
 namespace berth::echo {
 
@@ -22,8 +23,6 @@ inline constexpr const char* usage_flags =
     "ADDR: HOST:PORT (IPv4, or [IPv6]:PORT; port 0 lets the OS choose), unix:PATH, or\n"
     "unix:@NAME (abstract). Default 127.0.0.1:7000.\n"
     "--buffer-limit: the most bytes a connection's writer may hold (default 1048576).\n";
-
-enum class echo_backend : std::uint8_t { asio, uv };
 
 struct echo_options {
     echo_backend backend = echo_backend::asio;

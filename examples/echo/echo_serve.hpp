@@ -4,6 +4,7 @@
 #pragma once
 
 #include <csignal>
+#include <functional>
 #include <utility>
 
 #include "berth/handler.hpp"
@@ -17,6 +18,11 @@ namespace berth::echo {
     hooks.on_handler_error = print_handler_error;
     return hooks;
 }
+
+/// The close of the first SIGINT or SIGTERM: it must start the close of `s` and
+/// run `finished` once the handlers of `s` have finished.
+template <typename Server>
+using signal_close = std::function<void(Server& s, std::function<void()> finished)>;
 
 /// SIGUSR1 toggles drop mode, SIGUSR2 prints the statistics line, the first
 /// SIGINT or SIGTERM calls `close_then(finished)`, which must start the server's

@@ -8,12 +8,7 @@
 
 #include "echo_options.hpp"
 #include "echo_report.hpp"
-#ifdef BERTH_ECHO_HAVE_ASIO
-#include "asio_backend.hpp"
-#endif
-#ifdef BERTH_ECHO_HAVE_UV
-#include "uv_backend.hpp"
-#endif
+#include "run_on_backend.hpp"
 
 namespace berth::echo {
 
@@ -33,17 +28,12 @@ int run_example(const char* program, const reader_writer_handler& handler, int a
     }
     // A peer that leaves while we write must not kill the process.
     static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
-    switch (opts.backend) {
-#ifdef BERTH_ECHO_HAVE_ASIO
-        case echo_backend::asio: return run_echo_asio(opts, handler);
-#endif
-#ifdef BERTH_ECHO_HAVE_UV
-        case echo_backend::uv: return run_echo_uv(opts, handler);
-#endif
-        default: break;
-    }
-    std::cerr << program << ": this build has no such backend\n";
-    return exit_usage;
+    const bool close_existing = opts.close_existing_connections;
+    return run_on_backend(opts.backend, opts.listen, opts.server, handler,
+                          [close_existing](auto& s, std::function<void()> finished) {
+                              s.close(close_existing, [] {});
+                              s.handlers_finished(std::move(finished));
+                          });
 }
 
 }  // namespace berth::echo

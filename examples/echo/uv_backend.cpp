@@ -1,5 +1,5 @@
-// berth-echo's libuv side: berth-echo's one handler (echo_serve.hpp) on a uv loop,
-// signals through uv_signal_t.
+// The example servers' libuv side: their one handler on a uv loop, signals through
+// uv_signal_t.
 #include "uv_backend.hpp"
 
 #include <array>
@@ -22,8 +22,9 @@ namespace berth::echo {
 namespace {
 
 struct echo_state {
+    explicit echo_state(const signal_close<uv::server>& c) : close(c) {}
+    const signal_close<uv::server>& close;
     std::optional<uv::server> server;
-    bool close_existing = false;
     bool closing = false;
     std::array<uv_signal_t, 4> signals{};
 };
@@ -41,24 +42,21 @@ void on_signal(uv_signal_t* handle, int signal_number) {
     uv::server& s = *state.server;
     on_echo_signal(
         s, signal_number, state.closing,
-        [&s, &state](auto finished) {
-            s.close(state.close_existing);
-            s.handlers_finished(std::move(finished));
-        },
+        [&s, &state](std::function<void()> finished) { state.close(s, std::move(finished)); },
         // Nothing is left to run once the signals are closed: the loop ends.
         [&state] { close_signals(state); });
 }
 
 }  // namespace
 
-int run_echo_uv(const echo_options& opts, const reader_writer_handler& handler) {
+int run_uv(const posix::listen_spec& listen, const core::options& options,
+           const reader_writer_handler& handler, const signal_close<uv::server>& close) {
     uv_loop_t loop{};
     if (uv_loop_init(&loop) != 0) {
         print_error("cannot create the libuv loop");
         return exit_handler_error;
     }
-    echo_state state;
-    state.close_existing = opts.close_existing_connections;
+    echo_state state(close);
     // Installed before the server exists, so no signal is lost after "listening on".
     constexpr std::array<int, 4> watched = {SIGUSR1, SIGUSR2, SIGINT, SIGTERM};
     for (std::size_t i = 0; i < watched.size(); ++i) {
@@ -74,8 +72,7 @@ int run_echo_uv(const echo_options& opts, const reader_writer_handler& handler) 
         return code;
     };
     try {
-        state.server.emplace(
-            uv::server::create(&loop, opts.listen, opts.server, handler, echo_hooks()));
+        state.server.emplace(uv::server::create(&loop, listen, options, handler, echo_hooks()));
     } catch (const creation_error& e) {
         return fail_early(e.what(), exit_usage);
     } catch (const listen_error& e) {
@@ -84,7 +81,7 @@ int run_echo_uv(const echo_options& opts, const reader_writer_handler& handler) 
     print_line_to_stdout("listening on " + address_text(*state.server) + "\n");
 
     int exit_code = exit_ok;
-    // A raised error (--on-handler-error raise, a fatal accept error) ends the
+    // A raised error (the `raise` policy, a fatal accept error) ends the
     // process with 70. The loop still winds down first: the server closes its
     // connections and handles, so nothing is left open or allocated at exit. Each
     // run ends either normally or with one more raised error; a connection closed

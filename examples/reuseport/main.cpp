@@ -11,7 +11,6 @@
 // io_context. Nothing is shared between the threads but what a promise, a post or
 // a join hands over.
 #include <algorithm>
-#include <charconv>
 #include <csignal>
 #include <cstdint>
 #include <exception>
@@ -64,15 +63,8 @@ reuseport_options parse_options(const std::vector<std::string>& args) {
             rest.push_back(args[i]);
             continue;
         }
-        unsigned n = 0;
-        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (value.empty() || error != std::errc() || end != value.data() + value.size() || n < 1 ||
-            n > threads_max) {
-            throw std::invalid_argument("--threads: invalid value '" + value +
-                                        "': expected an integer from 1 to " +
-                                        std::to_string(threads_max));
-        }
-        out.threads = n;
+        out.threads =
+            static_cast<unsigned>(echo::parse_integer("--threads", value, 1, threads_max));
     }
     out.serve = echo::parse_echo_options(rest);
     if (out.serve.backend != echo::echo_backend::asio) {

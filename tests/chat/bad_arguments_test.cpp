@@ -25,13 +25,13 @@ TEST_CASE("unknown flags, bad values and missing values exit 2 with a message na
     check_refused({"--bogus"}, "unknown argument '--bogus'");
     check_refused({"--close-existing-connections"}, "unknown argument");
     check_refused({"--max-connections", "0"},
-                  "--max-connections: invalid value '0': expected an integer from 1 to 16777216");
+                  "--max-connections: invalid value '0': must be between 1 and 16777216");
     check_refused({"--buffer-limit-bytes", "100"},
-                  "--buffer-limit-bytes: invalid value '100': expected an integer from 32768 to "
+                  "--buffer-limit-bytes: invalid value '100': must be between 32768 and "
                   "1073741824");
     check_refused({"--buffer-limit-bytes=lots"}, "--buffer-limit-bytes: invalid value 'lots'");
     check_refused({"--drain-deadline-ms", "-1"},
-                  "--drain-deadline-ms: invalid value '-1': expected an integer from 0 to 3600000");
+                  "--drain-deadline-ms: invalid value '-1': must be between 0 and 3600000");
     check_refused({"--backend", "tokio"}, "--backend: invalid value 'tokio'");
     check_refused({"--listen", "nowhere"}, "--listen:");
     check_refused({"--listen"}, "--listen: missing value");

@@ -143,7 +143,7 @@ TEST_CASE("bad flags exit 2 with a message naming them") {
         CHECK_MESSAGE(err.find(message) != std::string::npos, err);
         CHECK(err.find("usage: berth-reuseport [--threads N]") != std::string::npos);
     };
-    refused({"--threads", "0"}, "--threads: invalid value '0': expected an integer from 1 to 256");
+    refused({"--threads", "0"}, "--threads: invalid value '0': must be between 1 and 256");
     refused({"--threads=many"}, "--threads: invalid value 'many'");
     refused({"--threads"}, "--threads: missing value");
     refused({"--listen", "unix:@reuse"}, "--listen: SO_REUSEPORT needs HOST:PORT");
