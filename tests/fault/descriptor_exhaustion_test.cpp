@@ -61,6 +61,14 @@ bool wait_clients(std::vector<std::unique_ptr<pending_client>>& clients,
     return true;
 }
 
+/// Whether one more client, connected now, is answered within five seconds.
+bool a_new_client_is_served(const address& at) {
+    std::vector<std::unique_ptr<pending_client>> late;
+    late.push_back(std::make_unique<pending_client>(at, "ping\n"));
+    return wait_clients(
+        late, [&] { return served(*late[0]); }, 5s);
+}
+
 /// Waits until the number of served clients has not changed for `quiet`.
 std::size_t wait_served_settles(std::vector<std::unique_ptr<pending_client>>& clients,
                                 std::chrono::milliseconds quiet, std::chrono::milliseconds bound) {
@@ -129,11 +137,7 @@ TEST_CASE(
     for (const auto& c : clients)
         CHECK_FALSE((c->ended() && !served(*c)));  // no client was closed unserved
 
-    std::vector<std::unique_ptr<pending_client>> late;
-    late.push_back(std::make_unique<pending_client>(srv.server_address(), "ping\n"));
-    CHECK(wait_clients(
-        late, [&] { return served(*late[0]); }, 5s));
-    late.clear();
+    CHECK(a_new_client_is_served(srv.server_address()));
     clients.clear();
 
     const child_report r = srv.stop();
@@ -190,11 +194,7 @@ TEST_CASE(
     // Descriptors come back: a new client is served, not shed.
     for (auto& c : clients)
         c->close();
-    std::vector<std::unique_ptr<pending_client>> late;
-    late.push_back(std::make_unique<pending_client>(srv.server_address(), "ping\n"));
-    CHECK(wait_clients(
-        late, [&] { return served(*late[0]); }, 5s));
-    late.clear();
+    CHECK(a_new_client_is_served(srv.server_address()));
     clients.clear();
 
     const child_report r = srv.stop();

@@ -212,6 +212,21 @@ inline bool run_with_clients(harness& h, std::vector<std::unique_ptr<pending_cli
         bound);
 }
 
+/// Sends `line` and a newline through `p`, and runs the server until a whole line
+/// comes back or `bound` passes: that line, or nothing.
+inline std::optional<std::string> round_trip(harness& h, peer& p, const std::string& line,
+                                             std::chrono::milliseconds bound = 2s) {
+    p.send(line + "\n");
+    std::optional<std::string> answer;
+    static_cast<void>(h.run_until(
+        [&] {
+            answer = p.take_line();
+            return answer.has_value();
+        },
+        bound));
+    return answer;
+}
+
 // --- The process's figures -------------------------------------------------------
 
 /// CPU time (user + system) of process `pid` so far, from /proc/<pid>/stat.

@@ -42,15 +42,9 @@ idle_run lock_out(harness& h, core::options o, reader_writer_handler handler,
 
     idle_run out;
     peer late(at);
-    late.send("let me in\n");
     const auto t0 = steady::now();
-    std::optional<std::string> line;
-    out.late_served = h.run_until(
-        [&] {
-            line = late.take_line();
-            return line.has_value();
-        },
-        watch);
+    const std::optional<std::string> line = round_trip(h, late, "let me in", watch);
+    out.late_served = line.has_value();
     out.late_served_after =
         std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0);
     out.connections_while_waiting = s.num_connections();

@@ -79,15 +79,7 @@ TEST_CASE(
         CHECK(errors.entries.empty());
 
         peer next(at);
-        next.send("next\n");
-        std::optional<std::string> line;
-        CHECK(h.run_until(
-            [&] {
-                line = next.take_line();
-                return line.has_value();
-            },
-            2s));
-        CHECK(line == "next");
+        CHECK(round_trip(h, next, "next") == "next");
         CHECK(h.close_all(s));
         CHECK(s.invariant());
         next.close();

@@ -46,15 +46,7 @@ core::options storm_options(core::error_policy policy) {
 
 void served_after_the_storm(harness& h, const address& at) {
     peer next(at);
-    next.send("ping\n");
-    std::optional<std::string> line;
-    CHECK(h.run_until(
-        [&] {
-            line = next.take_line();
-            return line.has_value();
-        },
-        2s));
-    CHECK(line == "ping");
+    CHECK(round_trip(h, next, "ping") == "ping");
 }
 
 void storm_without_raise(core::error_policy policy) {

@@ -51,15 +51,7 @@ void survive_storm(const Wave& wave) {
         CHECK(s.invariant());
 
         peer next(at);
-        next.send("after the storm\n");
-        std::optional<std::string> line;
-        CHECK(h.run_until(
-            [&] {
-                line = next.take_line();
-                return line.has_value();
-            },
-            2s));
-        CHECK(line == "after the storm");
+        CHECK(round_trip(h, next, "after the storm") == "after the storm");
         CHECK(h.close_all(s));
         next.close();
         CHECK(h.wound_down());
