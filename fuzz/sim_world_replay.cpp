@@ -10,20 +10,19 @@
 //   berth_sim_world_fuzz_replay --plan crash-1234              # what an input decodes to
 //   berth_sim_world_fuzz_replay --trace t.json crash-1234      # its Chrome trace (Perfetto)
 //   berth_sim_world_fuzz_replay --craft fuzz/corpus/sim_world  # rewrites the crafted seeds
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "berth/sim/fuzz.hpp"
+#include "berth/sim/fuzz_replay.hpp"
 
 namespace berth::sim::fuzz_echo {
 const fuzz_target& target();  // sim_world_fuzz.cpp
@@ -33,9 +32,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using bytes = std::vector<std::uint8_t>;
-
-// Corpus files are small; anything bigger is a mistake, not an input.
-constexpr std::uintmax_t input_bytes_max = 1U << 20;
 
 // --- Crafted seeds -----------------------------------------------------------------------
 //
@@ -350,18 +346,6 @@ int craft(const fs::path& dir) {
 
 // --- Replay ------------------------------------------------------------------------------
 
-bool read_file(const fs::path& path, bytes& out) {
-    if (fs::file_size(path) > input_bytes_max) {
-        std::cerr << path << ": larger than " << input_bytes_max << " bytes\n";
-        return false;
-    }
-    std::ifstream file(path, std::ios::binary);
-    const std::vector<char> chars{std::istreambuf_iterator<char>(file),
-                                  std::istreambuf_iterator<char>()};
-    out.assign(chars.begin(), chars.end());
-    return true;
-}
-
 // What the corpus must reach, taken together.
 struct reach {
     const char* what;
@@ -388,7 +372,7 @@ constexpr reach required[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<fs::path> inputs;
+    std::vector<fs::path> paths;
     std::string trace_path;
     bool plans = false;
     for (int i = 1; i < argc; ++i) {
@@ -402,16 +386,15 @@ int main(int argc, char** argv) {
             plans = true;
             continue;
         }
-        const fs::path path(arg);
-        if (fs::is_directory(path)) {
-            for (const auto& entry : fs::directory_iterator(path)) {
-                if (entry.is_regular_file()) inputs.push_back(entry.path());
-            }
-        } else {
-            inputs.push_back(path);
-        }
+        paths.emplace_back(arg);
     }
-    std::sort(inputs.begin(), inputs.end());
+    std::vector<fs::path> inputs;
+    try {
+        inputs = berth::sim::fuzz_replay_inputs(paths);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << argv[0] << ": " << e.what() << '\n';
+        return 2;
+    }
     if (inputs.empty()) {
         std::cerr << "usage: " << argv[0]
                   << " [--plan] [--trace FILE] <corpus dir or file>... | --craft DIR\n";
@@ -425,7 +408,12 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     for (const fs::path& path : inputs) {
         bytes input;
-        if (!read_file(path, input)) return 1;
+        try {
+            input = berth::sim::read_fuzz_input(path);
+        } catch (const std::runtime_error& e) {
+            std::cerr << argv[0] << ": " << e.what() << '\n';
+            return 1;
+        }
         if (plans) {
             std::cout << "--- " << path.string() << ":\n"
                       << berth::sim::describe(berth::sim::decode_fuzz_plan(input, target));

@@ -8,16 +8,15 @@
 //   berth_sim_testing_fuzz_replay examples/sim_testing/corpus   # the CTest test
 //   berth_sim_testing_fuzz_replay crash-1234                    # replay one crash
 //   berth_sim_testing_fuzz_replay --trace t.json crash-1234     # its Chrome trace
-#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "berth/sim/fuzz_replay.hpp"
 #include "fuzz_handler.hpp"
 
 namespace {
@@ -40,7 +39,7 @@ constexpr reach required[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<fs::path> inputs;
+    std::vector<fs::path> paths;
     std::string trace_path;
     bool directory = false;
     for (int i = 1; i < argc; ++i) {
@@ -49,21 +48,17 @@ int main(int argc, char** argv) {
             trace_path = argv[++i];
             continue;
         }
-        const fs::path path(arg);
+        paths.emplace_back(arg);
         std::error_code error;
-        if (fs::is_directory(path, error)) {
-            directory = true;
-            for (const auto& entry : fs::directory_iterator(path))
-                if (entry.is_regular_file() && entry.path().filename() != "README")
-                    inputs.push_back(entry.path());
-        } else if (fs::is_regular_file(path, error)) {
-            inputs.push_back(path);
-        } else {
-            std::cerr << argv[0] << ": '" << arg << "': no such file or directory\n";
-            return 2;
-        }
+        directory = directory || fs::is_directory(paths.back(), error);
     }
-    std::sort(inputs.begin(), inputs.end());
+    std::vector<fs::path> inputs;
+    try {
+        inputs = berth::sim::fuzz_replay_inputs(paths);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << argv[0] << ": " << e.what() << '\n';
+        return 2;
+    }
     if (inputs.empty()) {
         std::cerr << "usage: " << argv[0] << " [--trace FILE] <corpus dir or file>...\n";
         return 2;
@@ -72,10 +67,13 @@ int main(int argc, char** argv) {
     options.record_trace = !trace_path.empty();
     std::uint64_t failures = 0;
     for (const fs::path& path : inputs) {
-        std::ifstream file(path, std::ios::binary);
-        const std::vector<char> chars{std::istreambuf_iterator<char>(file),
-                                      std::istreambuf_iterator<char>()};
-        const std::vector<std::uint8_t> input(chars.begin(), chars.end());
+        std::vector<std::uint8_t> input;
+        try {
+            input = berth::sim::read_fuzz_input(path);
+        } catch (const std::runtime_error& e) {
+            std::cerr << argv[0] << ": " << e.what() << '\n';
+            return 1;
+        }
         const berth::sim::fuzz_result r = berth::examples::kv::run_kv_fuzz(input, options);
         if (!r.ok()) {
             ++failures;
