@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "berth/core/detail/assert.hpp"
@@ -154,7 +155,13 @@ namespace berth {
 
 reader::reader(stream& s, std::size_t line_length_max)
     : connection_(&s.connection()), line_length_max_(line_length_max) {
-    BERTH_ASSERT(line_length_max >= 1 && line_length_max <= line_length_limit);
+    // A value, not an invariant: it may come from the user's configuration, so it is
+    // refused like an option, as the handler's own error (the server goes on).
+    if (line_length_max < 1 || line_length_max > line_length_limit) {
+        throw std::invalid_argument("reader: line_length_max must be from 1 to " +
+                                    std::to_string(line_length_limit) + " (got " +
+                                    std::to_string(line_length_max) + ")");
+    }
 }
 
 detail::read_bytes_operation reader::read_some(std::span<char> into) {

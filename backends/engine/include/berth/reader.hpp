@@ -40,11 +40,13 @@ public:
     /// whole line, so this bounds a connection's memory.
     static constexpr std::size_t line_length_limit = 16 << 20;
 
-    /// A reader over `s`'s input. Precondition: line_length_max is 1 to
-    /// line_length_limit (asserted). A reader owns nothing: several over one
-    /// stream, one after the other, read the same buffer.
+    /// A reader over `s`'s input. A reader owns nothing: several over one stream,
+    /// one after the other, read the same buffer.
     /// @param s the stream; its connection must outlive the reader.
     /// @param line_length_max the longest line read_line accepts, newline excluded.
+    /// @throws std::invalid_argument "reader: line_length_max must be from 1 to
+    ///   16777216 (got <n>)" when it is 0 or above line_length_limit; thrown in a
+    ///   handler, it is that handler's error, for the server's error policy.
     explicit reader(stream& s, std::size_t line_length_max = default_line_length_max);
 
     /// What is available, at least one byte, at most `into.size()`; 0 at the end of
