@@ -3,6 +3,8 @@
 #include <cstring>
 #include <utility>
 
+#include "berth/detail/printable.hpp"
+
 namespace berth {
 
 // glibc's strerrorname_np and strerrordesc_np (2.32+) are thread-safe and, unlike
@@ -23,11 +25,28 @@ std::string describe_errno(int error_value) {
     return errno_name(error_value) + " (" + errno_text(error_value) + ")";
 }
 
+namespace detail {
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        if (c == '\0') {
+            out += "\\0";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace detail
+
 namespace {
 
 std::string compose(const std::string& operation, const std::string& address, int error_value,
                     const std::string& hint, std::uint32_t attempts) {
-    std::string out = operation + " " + address + " failed";
+    std::string out = operation + " " + detail::printable(address) + " failed";
     if (attempts > 1) out += " after " + std::to_string(attempts) + " attempts";
     out += ": " + describe_errno(error_value);
     if (!hint.empty()) out += "; " + hint;

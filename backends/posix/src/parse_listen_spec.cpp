@@ -5,6 +5,8 @@
 #include <net/if.h>
 #include <string>
 
+#include "berth/detail/printable.hpp"
+
 namespace berth::posix {
 
 namespace {
@@ -14,22 +16,9 @@ constexpr std::string_view forms =
     "[::1]:0 or unix:/run/echo.sock";
 constexpr std::size_t text_length_max = 4096;
 
-// The input as it can be shown in a message: a NUL would cut what() short.
-std::string printable(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        if (c == '\0') {
-            out += "\\0";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
 [[noreturn]] void refuse(std::string_view text, const std::string& reason) {
-    throw std::invalid_argument("invalid listen address \"" + printable(text) + "\": " + reason +
-                                "; " + std::string(forms));
+    throw std::invalid_argument("invalid listen address \"" + berth::detail::printable(text) +
+                                "\": " + reason + "; " + std::string(forms));
 }
 
 bind_port parse_port(std::string_view text, std::string_view port) {
