@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -40,11 +39,13 @@ std::vector<std::uint8_t> read_fuzz_input(const fs::path& path) {
                                  std::to_string(fuzz_input_bytes_max) + " bytes");
     }
     std::ifstream file(path, std::ios::binary);
-    if (!file) throw std::runtime_error("'" + path.string() + "': cannot be read");
-    std::vector<std::uint8_t> bytes;
-    bytes.reserve(static_cast<std::size_t>(size));
-    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-    if (file.bad()) throw std::runtime_error("'" + path.string() + "': cannot be read");
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+    const auto wanted = static_cast<std::streamsize>(bytes.size());
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): bytes as chars, for read
+    file.read(reinterpret_cast<char*>(bytes.data()), wanted);
+    if (!file || file.gcount() != wanted) {
+        throw std::runtime_error("'" + path.string() + "': cannot be read");
+    }
     return bytes;
 }
 
