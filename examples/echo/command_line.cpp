@@ -9,22 +9,19 @@ namespace berth::echo {
 
 namespace {
 
-bool backend_built(echo_backend backend) {
-    switch (backend) {
-        case echo_backend::asio:
 #ifdef BERTH_EXAMPLE_HAVE_ASIO
-            return true;
+constexpr bool asio_built = true;
 #else
-            return false;
+constexpr bool asio_built = false;
 #endif
-        case echo_backend::uv:
 #ifdef BERTH_EXAMPLE_HAVE_UV
-            return true;
+constexpr bool uv_built = true;
 #else
-            return false;
+constexpr bool uv_built = false;
 #endif
-    }
-    return false;
+
+bool backend_built(echo_backend backend) {
+    return backend == echo_backend::asio ? asio_built : uv_built;
 }
 
 std::string built_backends() {
