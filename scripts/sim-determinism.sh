@@ -4,15 +4,17 @@
 # the compiler or its standard library.
 #
 # usage: scripts/sim-determinism.sh [SEEDS] [FIRST]     (default: 500 seeds from 1)
-# Build directories: /tmp/berth-sim-gcc and /tmp/berth-sim-clang (override with
-# BERTH_SIM_GCC_DIR / BERTH_SIM_CLANG_DIR).
+# Build directories: build/sim-determinism-gcc and build/sim-determinism-clang in
+# this checkout (override with BERTH_SIM_GCC_DIR / BERTH_SIM_CLANG_DIR). They are the
+# checkout's own: a directory outside it, shared by every checkout on the machine,
+# holds a CMake cache of another source tree, which CMake refuses.
 set -eu
 
 seeds=${1:-500}
 first=${2:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
-gcc_dir=${BERTH_SIM_GCC_DIR:-/tmp/berth-sim-gcc}
-clang_dir=${BERTH_SIM_CLANG_DIR:-/tmp/berth-sim-clang}
+gcc_dir=${BERTH_SIM_GCC_DIR:-$root/build/sim-determinism-gcc}
+clang_dir=${BERTH_SIM_CLANG_DIR:-$root/build/sim-determinism-clang}
 
 build() {
     dir=$1
