@@ -12,6 +12,8 @@
 #include <memory>
 #include <utility>
 
+#include <doctest/doctest.h>
+
 namespace berth::test {
 
 namespace read_completion {
@@ -53,6 +55,14 @@ private:
     Op& op_;
     std::shared_ptr<record> rec_;
 };
+
+/// What every watched read must show: it went to the backend (the case under test),
+/// it completed, and not inside the call that started it.
+inline void check_completed_later(const record& rec) {
+    CHECK(rec.suspended);
+    CHECK(rec.completed);
+    CHECK_FALSE(rec.resumed_inside);
+}
 
 }  // namespace read_completion
 
