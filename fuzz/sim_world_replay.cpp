@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -371,9 +372,8 @@ constexpr reach required[] = {
     {"a notice", &berth::sim::fuzz_counts::notices},
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The replay; main turns its refusals into messages and exit codes.
+int replay(int argc, char** argv) {
     std::vector<fs::path> paths;
     std::string trace_path;
     bool plans = false;
@@ -390,13 +390,7 @@ int main(int argc, char** argv) {
         }
         paths.emplace_back(arg);
     }
-    std::vector<fs::path> inputs;
-    try {
-        inputs = berth::sim::fuzz_replay_inputs(paths);
-    } catch (const std::invalid_argument& e) {
-        std::cerr << argv[0] << ": " << e.what() << '\n';
-        return 2;
-    }
+    const std::vector<fs::path> inputs = berth::sim::fuzz_replay_inputs(paths);
     if (inputs.empty()) {
         std::cerr << "usage: " << argv[0]
                   << " [--plan] [--trace FILE] <corpus dir or file>... | --craft DIR\n";
@@ -409,13 +403,7 @@ int main(int argc, char** argv) {
     std::uint64_t failures = 0;
     const auto start = std::chrono::steady_clock::now();
     for (const fs::path& path : inputs) {
-        bytes input;
-        try {
-            input = berth::sim::read_fuzz_input(path);
-        } catch (const std::runtime_error& e) {
-            std::cerr << argv[0] << ": " << e.what() << '\n';
-            return 1;
-        }
+        const std::vector<std::uint8_t> input = berth::sim::read_fuzz_input(path);
         if (plans) {
             std::cout << "--- " << path.string() << ":\n"
                       << berth::sim::describe(berth::sim::decode_fuzz_plan(input, target));
@@ -459,4 +447,18 @@ int main(int argc, char** argv) {
     if (!complete) return 1;
     std::cout << "the corpus reaches every fault it was crafted for\n";
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return replay(argc, argv);
+    } catch (const std::invalid_argument& e) {  // a path that is not there: usage
+        std::cerr << argv[0] << ": " << e.what() << '\n';
+        return 2;
+    } catch (const std::runtime_error& e) {  // an input that cannot be read
+        std::cerr << argv[0] << ": " << e.what() << '\n';
+        return 1;
+    }
 }

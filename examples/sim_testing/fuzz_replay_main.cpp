@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,9 +37,8 @@ constexpr reach required[] = {
     {"a well-behaved client", &fuzz_reach::well_behaved_clients},
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The replay; main turns its refusals into messages and exit codes.
+int replay(int argc, char** argv) {
     std::vector<fs::path> paths;
     std::string trace_path;
     bool directory = false;
@@ -52,13 +52,7 @@ int main(int argc, char** argv) {
         std::error_code error;
         directory = directory || fs::is_directory(paths.back(), error);
     }
-    std::vector<fs::path> inputs;
-    try {
-        inputs = berth::sim::fuzz_replay_inputs(paths);
-    } catch (const std::invalid_argument& e) {
-        std::cerr << argv[0] << ": " << e.what() << '\n';
-        return 2;
-    }
+    const std::vector<fs::path> inputs = berth::sim::fuzz_replay_inputs(paths);
     if (inputs.empty()) {
         std::cerr << "usage: " << argv[0] << " [--trace FILE] <corpus dir or file>...\n";
         return 2;
@@ -67,13 +61,7 @@ int main(int argc, char** argv) {
     options.record_trace = !trace_path.empty();
     std::uint64_t failures = 0;
     for (const fs::path& path : inputs) {
-        std::vector<std::uint8_t> input;
-        try {
-            input = berth::sim::read_fuzz_input(path);
-        } catch (const std::runtime_error& e) {
-            std::cerr << argv[0] << ": " << e.what() << '\n';
-            return 1;
-        }
+        const std::vector<std::uint8_t> input = berth::sim::read_fuzz_input(path);
         const berth::sim::fuzz_result r = berth::examples::kv::run_kv_fuzz(input, options);
         if (!r.ok()) {
             ++failures;
@@ -103,4 +91,18 @@ int main(int argc, char** argv) {
         }
     }
     return complete ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return replay(argc, argv);
+    } catch (const std::invalid_argument& e) {  // a path that is not there: usage
+        std::cerr << argv[0] << ": " << e.what() << '\n';
+        return 2;
+    } catch (const std::runtime_error& e) {  // an input that cannot be read
+        std::cerr << argv[0] << ": " << e.what() << '\n';
+        return 1;
+    }
 }
