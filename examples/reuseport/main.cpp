@@ -33,6 +33,7 @@
 #include "echo_options.hpp"
 #include "echo_report.hpp"
 #include "echo_serve.hpp"
+#include "example_main.hpp"
 #include "thread_echo.hpp"
 
 namespace {
@@ -191,24 +192,19 @@ int serve(const reuseport_options& opts) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    echo::set_program_name(program);
     reuseport_options opts;
-    try {
-        opts = parse_options(std::vector<std::string>(argv + 1, argv + argc));
-    } catch (const std::invalid_argument& e) {
-        std::cerr << program << ": " << e.what() << "\nusage: " << program << " [--threads N]"
-                  << echo::usage_flags;
-        return echo::exit_usage;
+    const std::string usage = std::string(" [--threads N]") + echo::usage_flags;
+    constexpr std::string_view threads_help =
+        "--threads: servers, one per thread, on one port (default 4); each\n"
+        "    server's --max-connections is its own (default: its share of 90% of\n"
+        "    the descriptor limit).\n";
+    if (const std::optional<int> code =
+            echo::start_example(program, usage, threads_help, argc, argv, [&](const auto& args) {
+                opts = parse_options(args);
+                return opts.serve.help;
+            })) {
+        return *code;
     }
-    if (opts.serve.help) {
-        std::cout << "usage: " << program << " [--threads N]" << echo::usage_flags
-                  << "--threads: servers, one per thread, on one port (default 4); each\n"
-                     "    server's --max-connections is its own (default: its share of 90% of\n"
-                     "    the descriptor limit).\n";
-        return echo::exit_ok;
-    }
-    // A peer that leaves while we write must not kill the process.
-    static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
     // Blocked before any thread starts, so every thread inherits the mask and the
     // signals wait for the main thread's sigwait.
     sigset_t stop_signals;
