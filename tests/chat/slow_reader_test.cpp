@@ -186,10 +186,6 @@ TEST_CASE(
     CHECK(chat.wait_exit() == 0);
 }
 
-}  // namespace berth::chat_test
-
-namespace berth::chat_test {
-
 TEST_CASE(
     "a megabyte of lines in one send reaches a reader that keeps up, whose writer's limit "
     "is 64 KiB: nobody is cut off by a burst") {

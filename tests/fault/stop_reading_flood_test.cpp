@@ -100,14 +100,7 @@ TEST_CASE(
             p->discard_input();
             CHECK(h.run_until([&] { return p->ended(); }, 2s));
         }
-        reading.send("again\n");
-        CHECK(h.run_until(
-            [&] {
-                answer = reading.take_line();
-                return answer.has_value();
-            },
-            2s));
-        CHECK(answer == "again");
+        CHECK(round_trip(h, reading, "again") == "again");
         CHECK(h.close_all(s));
         CHECK(s.invariant());
         stalled.clear();
