@@ -13,10 +13,8 @@ namespace {
 std::shared_ptr<engine::server> make(const executor& ex, const posix::listen_spec& spec,
                                      core::options opts, engine::handler serve, bool has_handler,
                                      const char* form, server_hooks hooks, native_handler native) {
-    // SEMANTICS.md section 2: the server owns a handed-over socket from here on.
-    posix::handed_over_socket handed(spec);
-    return posix::start_server(std::move(handed), spec, opts, std::move(serve), std::move(hooks),
-                               has_handler, form, "asio", [&](posix::listener l) {
+    return posix::start_server(spec, {}, opts, std::move(serve), std::move(hooks), has_handler,
+                               form, "asio", [&](posix::listener l) {
                                    return std::make_unique<detail::asio_io>(ex, std::move(l),
                                                                             std::move(native));
                                });

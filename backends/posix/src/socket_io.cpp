@@ -36,9 +36,13 @@ void socket_io::inject_accept_faults(int error_value, std::uint32_t count) {
 }
 
 std::shared_ptr<engine::server> start_server(
-    handed_over_socket handed, const listen_spec& spec, core::options opts, engine::handler serve,
-    server_hooks hooks, bool has_handler, const char* form, std::string_view backend_name,
+    const listen_spec& spec, const std::function<void()>& check_backend_arguments,
+    core::options opts, engine::handler serve, server_hooks hooks, bool has_handler,
+    const char* form, std::string_view backend_name,
     const std::function<std::unique_ptr<socket_io>(listener)>& make_io) {
+    // SEMANTICS.md section 2: the server owns a handed-over socket from here on.
+    handed_over_socket handed(spec);
+    if (check_backend_arguments) check_backend_arguments();
     // SEMANTICS.md section 2: every option is checked before a socket is created
     // (a refusal closes only the handed-over one).
     opts = engine::checked_options(opts, hooks, default_max_connections(), has_handler, form);

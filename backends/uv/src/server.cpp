@@ -12,10 +12,10 @@ namespace {
 std::shared_ptr<engine::server> make(uv_loop_t* loop, const posix::listen_spec& spec,
                                      core::options opts, engine::handler serve, bool has_handler,
                                      const char* form, server_hooks hooks, native_handler native) {
-    // SEMANTICS.md section 2: the server owns a handed-over socket from here on.
-    posix::handed_over_socket handed(spec);
-    if (loop == nullptr) throw creation_error(std::string(form) + ": the uv_loop_t is null");
-    return posix::start_server(std::move(handed), spec, opts, std::move(serve), std::move(hooks),
+    const auto check_loop = [loop, form] {
+        if (loop == nullptr) throw creation_error(std::string(form) + ": the uv_loop_t is null");
+    };
+    return posix::start_server(spec, check_loop, opts, std::move(serve), std::move(hooks),
                                has_handler, form, "uv", [&](posix::listener l) {
                                    return std::make_unique<detail::uv_io>(loop, std::move(l),
                                                                           std::move(native));

@@ -59,14 +59,15 @@ private:
     descriptor_reserve reserve_;
 };
 
-/// Creates a real backend's server: checks `opts` before anything is opened
+/// Creates a real backend's server. First it takes the socket `spec` hands over, if
+/// any (SEMANTICS.md section 2: from here on every failure closes it); then it runs
+/// the backend's own argument checks, checks `opts` before anything is opened
 /// (creation_error), binds and listens as `spec` says (listen_error, nothing left
 /// open), wraps the listener in the backend's io (`make_io`), and starts the engine.
-/// `handed` is the socket `spec` hands over, taken by the backend's create before
-/// its own first check (SEMANTICS.md section 2): every failure closes it.
 /// Call it on the loop's thread: the engine's first accept step is armed inside.
-/// @param handed the socket `spec` hands over (may be empty).
 /// @param spec where to listen.
+/// @param check_backend_arguments throws creation_error for an argument only the
+///   backend knows (libuv's loop); may be empty.
 /// @param opts the user's options; max_connections defaults to
 ///   default_max_connections().
 /// @param serve the handler.
@@ -79,8 +80,9 @@ private:
 /// @throws creation_error for refused options, before anything is opened.
 /// @throws listen_error when the listener cannot be created.
 [[nodiscard]] std::shared_ptr<engine::server> start_server(
-    handed_over_socket handed, const listen_spec& spec, core::options opts, engine::handler serve,
-    server_hooks hooks, bool has_handler, const char* form, std::string_view backend_name,
+    const listen_spec& spec, const std::function<void()>& check_backend_arguments,
+    core::options opts, engine::handler serve, server_hooks hooks, bool has_handler,
+    const char* form, std::string_view backend_name,
     const std::function<std::unique_ptr<socket_io>(listener)>& make_io);
 
 }  // namespace berth::posix
