@@ -30,13 +30,9 @@ long long ms_since(clock_type::time_point since) {
 bool connection_refused(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const posix::socket_address address = posix::test::loopback_v4(port);
     const bool refused =
-        ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 &&
-        errno == ECONNREFUSED;
+        ::connect(fd, address.data(), address.length()) != 0 && errno == ECONNREFUSED;
     ::close(fd);
     return refused;
 }

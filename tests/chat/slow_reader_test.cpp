@@ -62,11 +62,8 @@ public:
         REQUIRE(fd_ >= 0);
         const int small = 4096;
         REQUIRE(::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) == 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0);
+        const posix::socket_address address = posix::test::loopback_v4(port);
+        REQUIRE(::connect(fd_, address.data(), address.length()) == 0);
     }
     silent_client(const silent_client&) = delete;
     silent_client& operator=(const silent_client&) = delete;

@@ -29,11 +29,8 @@ int reuseport_listener(std::uint16_t port) {
     REQUIRE(fd >= 0);
     const int on = 1;
     REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0);
+    const posix::socket_address address = posix::test::loopback_v4(port);
+    REQUIRE(::bind(fd, address.data(), address.length()) == 0);
     REQUIRE(::listen(fd, clients) == 0);
     return fd;
 }
@@ -78,14 +75,7 @@ TEST_CASE(
 
     std::vector<int> connected;
     for (int i = 0; i < clients; ++i) {
-        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        REQUIRE(fd >= 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0);
-        connected.push_back(fd);
+        connected.push_back(posix::test::connect_to(posix::test::loopback_v4(port)));
     }
     // Every client is in one of the two queues; nobody accepted yet.
     ::close(first);
